@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Command-line entry: commander turns flags into options, picks the source and the reporter.
+// Exit codes: 0 done; 1 --strict and error-severity diagnostics; 2 bad usage or I/O error; 3 internal error.
+
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { readCapture } from './capture/source.js';
+import { analyze } from './pipeline.js';
+import { NdjsonReporter } from './report/ndjson.js';
+import { TextOutput } from './report/output.js';
+import type { Reporter } from './report/reporter.js';
+import { TranscriptReporter } from './report/transcript.js';
+
+export const EXIT_OK = 0;
+export const EXIT_STRICT = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERNAL = 3;
+
+/** An error the user must see as one line (bad flag value, unreadable file, not a capture). */
+export class UsageError extends Error {}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function parsePorts(value: string): number[] {
+  const ports = value.split(',').map((p) => p.trim());
+  return ports.map((p) => {
+    const n = Number(p);
+    if (!/^\d+$/.test(p) || n < 1 || n > 65535) throw new UsageError(`invalid port "${p}" in --port (expected e.g. 1863,1864)`);
+    return n;
+  });
+}
+
+interface ReadOptions {
+  format: 'transcript' | 'ndjson';
+  port: string;
+  strict?: boolean;
+}
+
+async function runRead(input: string, opts: ReadOptions): Promise<number> {
+  const ports = parsePorts(opts.port);
+  const output = new TextOutput(process.stdout);
+  const reporter: Reporter = opts.format === 'ndjson' ? new NdjsonReporter(output) : new TranscriptReporter(output);
+  const summary = await analyze((diag) => readCapture(input, diag), reporter, { ports }, output);
+  await output.end();
+  return opts.strict && summary.diagnosticsBySeverity.error > 0 ? EXIT_STRICT : EXIT_OK;
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('msnsniff')
+    .description('Protocol analyzer and traffic dissector for the MSN Messenger protocol (MSNP2–MSNP21).')
+    .version(version(), '-V, --version')
+    .showHelpAfterError(false)
+    .configureOutput({ outputError: () => {} });
+
+  program
+    .command('read')
+    .description('decode MSNP from a capture file (pcap, nanosecond pcap, pcapng) or "-" for stdin')
+    .argument('<file>', 'capture file, or - to read a capture stream from stdin')
+    .addOption(new Option('--format <format>', 'output format').choices(['transcript', 'ndjson']).default('transcript'))
+    .option('--port <list>', 'comma-separated TCP ports that carry MSNP', '1863')
+    .option('--strict', 'exit 1 when any error-severity diagnostic was reported')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  msnsniff read trace.pcap
+  msnsniff read --format ndjson trace.pcapng > events.ndjson
+  msnsniff read --port 1863,1864 escargot.pcap
+  tcpdump -i eth0 -U -w - 'tcp port 1863' | msnsniff read -
+
+Exit codes: 0 done, 1 --strict and error diagnostics, 2 bad usage or unreadable input, 3 internal error.`,
+    )
+    .action(async (file: string, opts: ReadOptions) => {
+      process.exitCode = await runRead(file, opts);
+    });
+  return program;
+}
+
+/** Node's file errors carry a code; turn the common ones into words. */
+function describeError(err: unknown): string | null {
+  if (err instanceof UsageError) return err.message;
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e === 'object' && typeof e.message === 'string' && (e.name === 'CaptureFormatError' || e.code !== undefined || e.name === 'CaptureOpenError')) {
+    return e.message;
+  }
+  return null;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      if (err.exitCode === 0) return EXIT_OK;
+      process.stderr.write(`msnsniff: ${err.message.replace(/^error: /, '')}\n`);
+      return EXIT_USAGE;
+    }
+    const text = describeError(err);
+    if (text !== null) {
+      process.stderr.write(`msnsniff: ${text}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`msnsniff: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT_INTERNAL;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`msnsniff: internal error: ${String(err)}\n`);
+    process.exitCode = EXIT_INTERNAL;
+  },
+);

@@ -1,0 +1,99 @@
+// NDJSON reporter: one JSON object per line — command, diagnostic, connection and summary events.
+// The schema is documented in docs/ndjson.md; fields listed there are stable.
+
+import type { Diagnostic } from '../diag.js';
+import type { MsnpCommand } from '../msnp/command.js';
+import type { Connection } from '../tcp/stream.js';
+import { endpoint, isoMicros, isReadableText, toBase64, toText } from './format.js';
+import type { TextOutput } from './output.js';
+import type { CloseReason, ConnectionSummary, Reporter, Summary } from './reporter.js';
+
+export class NdjsonReporter implements Reporter {
+  constructor(private readonly out: TextOutput) {}
+
+  connectionOpened(conn: Connection, packet: number, tsMicros: number): void {
+    this.line({
+      type: 'connection',
+      event: 'open',
+      conn: conn.id,
+      packet,
+      ts: isoMicros(tsMicros),
+      client: endpoint(conn.client),
+      server: endpoint(conn.server),
+      clientBy: conn.clientBy,
+      midStream: conn.midStream,
+    });
+  }
+
+  command(cmd: MsnpCommand): void {
+    const { conn } = cmd;
+    const [src, dst] = cmd.dir === 'c2s' ? [conn.client, conn.server] : [conn.server, conn.client];
+    const event: Record<string, unknown> = {
+      type: 'command',
+      packet: cmd.packet,
+      ts: isoMicros(cmd.tsMicros),
+      conn: conn.id,
+      src: endpoint(src),
+      dst: endpoint(dst),
+      dir: cmd.dir,
+      verb: cmd.verb,
+      trId: cmd.trId,
+      args: cmd.args,
+      payloadLength: cmd.payloadLength,
+    };
+    if (cmd.firstPacket !== cmd.packet) event.firstPacket = cmd.firstPacket;
+    if (cmd.dialect !== null) event.dialect = cmd.dialect;
+    if (cmd.payload !== null && cmd.payload.length > 0) {
+      const text = isReadableText(cmd.payload);
+      event.payloadEncoding = text ? 'utf8' : 'base64';
+      event.payload = text ? toText(cmd.payload) : toBase64(cmd.payload);
+    }
+    if (cmd.payloadMissing > 0) event.payloadMissing = cmd.payloadMissing;
+    if (cmd.truncated) event.truncated = true;
+    this.line(event);
+  }
+
+  diagnostic(d: Diagnostic): void {
+    const event: Record<string, unknown> = {
+      type: 'diagnostic',
+      code: d.code,
+      severity: d.severity,
+      message: d.message,
+      packet: d.packet,
+    };
+    if (d.tsMicros !== undefined) event.ts = isoMicros(d.tsMicros);
+    if (d.conn !== undefined) event.conn = d.conn;
+    if (d.dir !== undefined) event.dir = d.dir;
+    if (d.details !== undefined) event.details = d.details;
+    this.line(event);
+  }
+
+  connectionClosed(s: ConnectionSummary, reason: CloseReason, packet: number, tsMicros: number): void {
+    this.line({
+      type: 'connection',
+      event: 'close',
+      conn: s.conn.id,
+      packet,
+      ts: isoMicros(tsMicros),
+      reason,
+      msnp: s.isMsnp,
+      commands: s.commands,
+      dialect: s.dialect,
+    });
+  }
+
+  end(summary: Summary): void {
+    this.line({
+      type: 'summary',
+      ...summary,
+      firstTs: summary.firstTsMicros === null ? null : isoMicros(summary.firstTsMicros),
+      lastTs: summary.lastTsMicros === null ? null : isoMicros(summary.lastTsMicros),
+      firstTsMicros: undefined,
+      lastTsMicros: undefined,
+    });
+  }
+
+  private line(obj: Record<string, unknown>): void {
+    this.out.write(`${JSON.stringify(obj)}\n`);
+  }
+}

@@ -1,0 +1,38 @@
+// The interface every output format implements, and the end-of-analysis summary they all receive.
+
+import type { Diagnostic, Severity } from '../diag.js';
+import type { MsnpCommand } from '../msnp/command.js';
+import type { Connection } from '../tcp/stream.js';
+
+export type CloseReason = 'fin' | 'rst' | 'idle' | 'end-of-capture' | 'evicted';
+
+export interface ConnectionSummary {
+  conn: Connection;
+  isMsnp: boolean;
+  commands: number;
+  dialect: number | null;
+}
+
+export interface Summary {
+  packets: number;
+  capturedBytes: number;
+  firstTsMicros: number | null;
+  lastTsMicros: number | null;
+  tcpSegments: number;
+  tcpConnections: number;
+  msnpConnections: number;
+  commands: number;
+  commandsByVerb: Record<string, number>;
+  diagnosticsBySeverity: Record<Severity, number>;
+  diagnosticsByCode: Record<string, number>;
+  /** Decoder counters (non-IP, non-TCP, unknown link types, malformed, fragments). */
+  decode: Record<string, number>;
+}
+
+export interface Reporter {
+  connectionOpened(conn: Connection, packet: number, tsMicros: number): void;
+  command(cmd: MsnpCommand): void;
+  diagnostic(d: Diagnostic): void;
+  connectionClosed(summary: ConnectionSummary, reason: CloseReason, packet: number, tsMicros: number): void;
+  end(summary: Summary): void;
+}

@@ -1,0 +1,42 @@
+// Runs the real pipeline in-process on a capture (file path or bytes) and returns the text a reporter wrote.
+
+import { Readable, Writable } from 'node:stream';
+import { readCapture } from '../../src/capture/source.js';
+import { analyze } from '../../src/pipeline.js';
+import { NdjsonReporter } from '../../src/report/ndjson.js';
+import { TextOutput } from '../../src/report/output.js';
+import type { Summary } from '../../src/report/reporter.js';
+import { TranscriptReporter } from '../../src/report/transcript.js';
+
+export interface AnalysisResult {
+  text: string;
+  summary: Summary;
+}
+
+export async function runAnalysis(
+  input: string | Uint8Array,
+  opts: { format?: 'ndjson' | 'transcript'; ports?: number[] } = {},
+): Promise<AnalysisResult> {
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk.toString('utf8'));
+      cb();
+    },
+  });
+  const output = new TextOutput(sink);
+  const reporter = opts.format === 'transcript' ? new TranscriptReporter(output) : new NdjsonReporter(output);
+  const source = typeof input === 'string' ? input : Readable.from([Buffer.from(input)]);
+  const summary = await analyze((diag) => readCapture(source, diag), reporter, { ports: opts.ports ?? [1863] }, output);
+  await output.end();
+  return { text: chunks.join(''), summary };
+}
+
+/** NDJSON text → parsed events of one type. */
+export function eventsOf(text: string, type: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => e.type === type);
+}
