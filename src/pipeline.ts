@@ -119,8 +119,9 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
       if (summary.firstTsMicros === null) summary.firstTsMicros = pkt.tsMicros;
       summary.lastTsMicros = pkt.tsMicros;
       const seg = decoder.decode(pkt);
-      if (seg !== null) {
-        summary.tcpSegments++;
+      if (seg !== null) summary.tcpSegments++;
+      // Only connections on an MSNP port are reassembled; all other TCP is counted and dropped here.
+      if (seg !== null && (ports.has(seg.srcPort) || ports.has(seg.dstPort))) {
         reassembler.push(seg, events);
         if (events.length > 0) drain();
       }

@@ -1,0 +1,107 @@
+// The CLI as a user meets it: exit codes, one-line errors, stdin input, help and version.
+
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectRoot, runCli } from '../support/cli.js';
+
+const quickstart = join(projectRoot, 'fixtures/quickstart.pcapng');
+const scratch = mkdtempSync(join(tmpdir(), 'msnsniff-cli-'));
+
+function expectOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.split('\n').filter((l) => l.length > 0);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^msnsniff: /);
+  expect(lines[0]).toMatch(pattern);
+}
+
+describe('msnsniff read', () => {
+  it('decodes the bundled capture and exits 0', async () => {
+    const r = await runCli(['read', quickstart]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/→ .*VER 1 MSNP8/);
+    expect(r.stdout).toMatch(/── summary ──/);
+  });
+
+  it('reads the same capture from stdin with "-"', async () => {
+    const fromFile = await runCli(['read', '--format', 'ndjson', quickstart]);
+    const fromStdin = await runCli(['read', '--format', 'ndjson', '-'], { stdin: readFileSync(quickstart) });
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout).toBe(fromFile.stdout);
+  });
+
+  it('emits NDJSON where every line is an object with a type', async () => {
+    const r = await runCli(['read', '--format', 'ndjson', quickstart]);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    expect(events.some((e) => e.type === 'command')).toBe(true);
+    expect(events[events.length - 1]?.type).toBe('summary');
+  });
+
+  it('a missing file is one line on stderr and exit 2', async () => {
+    const r = await runCli(['read', join(scratch, 'nope.pcap')]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expectOneLineError(r.stderr, /nope\.pcap/);
+  });
+
+  it('a directory is one line on stderr and exit 2', async () => {
+    const r = await runCli(['read', scratch]);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /cannot|directory/i);
+  });
+
+  it('a file that is not a capture is one line on stderr and exit 2', async () => {
+    const f = join(scratch, 'notes.txt');
+    writeFileSync(f, 'HTTP/1.1 200 OK\r\n\r\nhello');
+    const r = await runCli(['read', f]);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /not a pcap or pcapng/);
+  });
+
+  it('an empty file is one line on stderr and exit 2', async () => {
+    const f = join(scratch, 'empty.pcap');
+    writeFileSync(f, '');
+    const r = await runCli(['read', f]);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /empty/);
+  });
+
+  it('an unknown format is one line on stderr and exit 2', async () => {
+    const r = await runCli(['read', '--format', 'xml', quickstart]);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /xml/);
+  });
+
+  it('a bad port list is one line on stderr and exit 2', async () => {
+    const r = await runCli(['read', '--port', '1863,99999', quickstart]);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /99999/);
+  });
+
+  it('a missing argument and an unknown command are usage errors (exit 2)', async () => {
+    const a = await runCli(['read']);
+    expect(a.code).toBe(2);
+    expectOneLineError(a.stderr, /argument/);
+    const b = await runCli(['frobnicate']);
+    expect(b.code).toBe(2);
+    expect(b.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+});
+
+describe('help and version', () => {
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+    const r = await runCli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('read --help shows examples', async () => {
+    const r = await runCli(['read', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Examples:/);
+    expect(r.stdout).toMatch(/msnsniff read -/);
+  });
+});
