@@ -1,4 +1,5 @@
-// MIME framing of MSG bodies: header lines up to the first empty line, then the body.
+// MIME framing of MSG bodies: header lines up to the first empty line, then the body; plus the text
+// helpers every body decoder shares (lenient split, field lists, media types, UTF-8 with a count of bad bytes).
 // Header names compare case-insensitively; values are kept intact (colons inside values are legal).
 
 export interface MimeHeader {
@@ -14,27 +15,31 @@ export interface MimeMessage {
 
 const MAX_HEADER_BYTES = 8192;
 
-/** Splits a payload into MIME headers and body, or null when it does not start with header lines. */
-export function parseMime(payload: Uint8Array): MimeMessage | null {
+interface HeaderBlock {
+  /** Offset just past the header block's last line terminator (where the blank line starts), or -1. */
+  end: number;
+  /** Bytes of the blank line (1 for LF, 2 for CR LF). */
+  sepLength: number;
+  /** Bytes that belong to the header block. */
+  headerEnd: number;
+}
+
+/** Finds the blank line that ends a header block; only the first MAX_HEADER_BYTES are searched. */
+function scanHeaderBlock(payload: Uint8Array): HeaderBlock {
   const limit = Math.min(payload.length, MAX_HEADER_BYTES);
-  let end = -1;
-  let sepLength = 0;
   for (let i = 0; i < limit; i++) {
     if (payload[i] !== 10) continue;
-    if (payload[i + 1] === 10) {
-      end = i + 1;
-      sepLength = 1;
-      break;
-    }
-    if (payload[i + 1] === 13 && payload[i + 2] === 10) {
-      end = i + 1;
-      sepLength = 2;
-      break;
-    }
+    if (payload[i + 1] === 10) return { end: i + 1, sepLength: 1, headerEnd: i + 1 };
+    if (payload[i + 1] === 13 && payload[i + 2] === 10) return { end: i + 1, sepLength: 2, headerEnd: i + 1 };
   }
+  return { end: -1, sepLength: 0, headerEnd: limit };
+}
+
+/** Splits a payload into MIME headers and body, or null when it does not start with header lines. */
+export function parseMime(payload: Uint8Array): MimeMessage | null {
+  const block = scanHeaderBlock(payload);
   // A header block that is the whole payload (no empty line) is still MIME: e.g. TypingUser bodies cut short.
-  const headerEnd = end < 0 ? limit : end;
-  const text = Buffer.from(payload.buffer, payload.byteOffset, headerEnd).toString('utf8');
+  const text = Buffer.from(payload.buffer, payload.byteOffset, block.headerEnd).toString('utf8');
   const headers: MimeHeader[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
@@ -44,10 +49,178 @@ export function parseMime(payload: Uint8Array): MimeMessage | null {
     headers.push({ name: line.slice(0, colon), value: line.slice(colon + 1).replace(/^[ \t]+/, '') });
   }
   if (headers.length === 0) return null;
-  return { headers, bodyOffset: end < 0 ? payload.length : end + sepLength };
+  return { headers, bodyOffset: block.end < 0 ? payload.length : block.end + block.sepLength };
 }
 
-export function header(msg: MimeMessage, name: string): string | undefined {
+export function header(msg: { headers: readonly MimeHeader[] }, name: string): string | undefined {
   const lower = name.toLowerCase();
   return msg.headers.find((h) => h.name.toLowerCase() === lower)?.value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lenient split for decoders: never null, and it says what it had to forgive.
+
+export interface LenientMime extends MimeMessage {
+  /** Lines inside the header block that were not `Name: value` (skipped). */
+  badLines: number;
+  /** No blank line was found; a body, if any, was taken to start at the first line that is not a header. */
+  missingBlankLine: boolean;
+  /** UTF-8 sequences in the header block that were invalid (shown as U+FFFD). */
+  invalidUtf8: number;
+}
+
+/**
+ * Like parseMime, but never gives up: header-looking lines become headers, other lines inside a
+ * delimited header block are counted and skipped, and without a blank line the first non-header line
+ * starts the body (clients that forget the blank line still get their text shown).
+ */
+export function splitMime(payload: Uint8Array): LenientMime {
+  const block = scanHeaderBlock(payload);
+  const decoded = decodeUtf8(payload.subarray(0, block.headerEnd));
+  const headers: MimeHeader[] = [];
+  let badLines = 0;
+  let missingBlankLine = false;
+  let bodyOffset = block.end < 0 ? payload.length : block.end + block.sepLength;
+  // Walk the raw bytes line by line so a body start can be given as a byte offset.
+  let lineStart = 0;
+  while (lineStart < block.headerEnd) {
+    let lf = lineStart;
+    while (lf < block.headerEnd && payload[lf] !== 10) lf++;
+    const lineEnd = lf > lineStart && payload[lf - 1] === 13 ? lf - 1 : lf;
+    const line = Buffer.from(payload.buffer, payload.byteOffset + lineStart, lineEnd - lineStart).toString('utf8');
+    const parsed = line === '' ? null : headerLine(line);
+    if (parsed !== null) {
+      headers.push(parsed);
+    } else if (line !== '') {
+      if (block.end < 0 && headers.length > 0) {
+        missingBlankLine = true;
+        bodyOffset = lineStart;
+        break;
+      }
+      badLines++;
+    }
+    lineStart = lf + 1;
+  }
+  if (block.end < 0 && headers.length > 0 && !missingBlankLine) {
+    // Header lines right up to the end (or the search limit): still MIME, just without a blank line.
+    missingBlankLine = true;
+    bodyOffset = block.headerEnd;
+  }
+  return { headers, bodyOffset, badLines, missingBlankLine, invalidUtf8: decoded.invalid };
+}
+
+/** `Name: value` with a name free of white space, or null. */
+function headerLine(line: string): MimeHeader | null {
+  const colon = line.indexOf(':');
+  if (colon <= 0) return null;
+  const name = line.slice(0, colon);
+  if (/\s/.test(name)) return null;
+  return { name, value: line.slice(colon + 1).replace(/^[ \t]+/, '') };
+}
+
+/** A body that is itself a header list (invitations, datacasts, mail notifications): blank lines are skipped. */
+export function parseFieldLines(text: string): { fields: MimeHeader[]; badLines: number } {
+  const fields: MimeHeader[] = [];
+  let badLines = 0;
+  for (const raw of text.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line === '' || line === '\0') continue;
+    const parsed = headerLine(line);
+    if (parsed === null) badLines++;
+    else fields.push(parsed);
+  }
+  return { fields, badLines };
+}
+
+export interface MediaType {
+  /** Lower-cased `type/subtype`, without parameters ('' when absent). */
+  type: string;
+  params: MimeHeader[];
+}
+
+/** `text/plain; charset=UTF-8` → type and parameters (names as sent, quotes removed). */
+export function mediaType(value: string | undefined): MediaType {
+  if (value === undefined) return { type: '', params: [] };
+  const parts = value.split(';');
+  const type = (parts[0] ?? '').trim().toLowerCase();
+  const params: MimeHeader[] = [];
+  for (const p of parts.slice(1)) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) continue;
+    let v = p.slice(eq + 1).trim();
+    if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
+    params.push({ name: p.slice(0, eq).trim(), value: v });
+  }
+  return { type, params };
+}
+
+// ---------------------------------------------------------------------------------------------
+// UTF-8 with accounting: the text shows U+FFFD where bytes were bad, and the caller learns how many.
+
+export interface Utf8Text {
+  text: string;
+  /** Invalid sequences (each became one U+FFFD). */
+  invalid: number;
+  /** The bytes end inside a multi-byte sequence (a chunk boundary can do that legitimately). */
+  trailingIncomplete: boolean;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+export function decodeUtf8(bytes: Uint8Array): Utf8Text {
+  const check = countInvalidUtf8(bytes);
+  return { text: utf8.decode(bytes), invalid: check.invalid, trailingIncomplete: check.trailingIncomplete };
+}
+
+/** Counts maximal invalid subparts the way the WHATWG decoder replaces them (one U+FFFD each). */
+export function countInvalidUtf8(bytes: Uint8Array): { invalid: number; trailingIncomplete: boolean } {
+  let invalid = 0;
+  let trailingIncomplete = false;
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
+    const b = bytes[i] as number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b === 0xe0) (need = 2), (lo = 0xa0);
+    else if ((b >= 0xe1 && b <= 0xec) || b === 0xee || b === 0xef) need = 2;
+    else if (b === 0xed) (need = 2), (hi = 0x9f);
+    else if (b === 0xf0) (need = 3), (lo = 0x90);
+    else if (b >= 0xf1 && b <= 0xf3) need = 3;
+    else if (b === 0xf4) (need = 3), (hi = 0x8f);
+    else {
+      invalid++;
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    let ok = true;
+    for (let k = 0; k < need; k++, j++) {
+      if (j >= n) {
+        trailingIncomplete = true;
+        ok = false;
+        break;
+      }
+      const c = bytes[j] as number;
+      const min = k === 0 ? lo : 0x80;
+      const max = k === 0 ? hi : 0xbf;
+      if (c < min || c > max) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) {
+      i = j;
+    } else {
+      invalid++;
+      i = j >= n ? n : j;
+    }
+  }
+  return { invalid, trailingIncomplete };
 }
