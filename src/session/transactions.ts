@@ -1,0 +1,135 @@
+// Request ↔ reply matching by transaction ID on one connection: every server line that echoes a
+// client TrID is attached to its request (with the latency); TrID reuse, replies without a request and
+// requests that never got an answer become diagnostics.
+
+import type { Diagnostic } from '../diag.js';
+import type { MsnpCommand } from '../msnp/command.js';
+import { isErrorVerb } from '../msnp/commands.js';
+
+export interface RequestRef {
+  verb: string;
+  trId: number;
+  packet: number;
+  tsMicros: number;
+}
+
+export interface ReplyMatch {
+  request: RequestRef;
+  /** Time from the request to this reply, in microseconds of capture time. */
+  latencyMicros: number;
+  /** True for the first reply line to this request (later lines: IRO…, LST…). */
+  first: boolean;
+}
+
+interface Pending extends RequestRef {
+  replies: number;
+}
+
+/**
+ * Client commands that are not answered by a line with their TrID, so silence is normal: `MSG U`
+ * (never acknowledged), `MSG N` (NAK only on failure). Everything else that carries a TrID expects one.
+ */
+function expectsReply(cmd: MsnpCommand): boolean {
+  if (cmd.verb === 'MSG') return cmd.args[1] === 'A' || cmd.args[1] === 'D';
+  return true;
+}
+
+/** How many answered requests are remembered per connection, for late extra reply lines. */
+const MAX_ANSWERED = 256;
+/** Bound on outstanding requests per connection; the oldest is forgotten beyond it. */
+const MAX_PENDING = 4096;
+
+export class TransactionTracker {
+  private readonly pending = new Map<number, Pending>();
+  private readonly answered = new Map<number, Pending>();
+  private lastClientTrId = -1;
+
+  constructor(
+    private readonly report: (d: Omit<Diagnostic, 'conn'>) => void,
+    /** Joined mid-stream: replies to requests made before the capture started are expected, not odd. */
+    private readonly midStream: boolean,
+  ) {}
+
+  /** A client command: remember it when it carries a TrID. */
+  request(cmd: MsnpCommand): void {
+    const trId = cmd.trId;
+    if (trId === null) return;
+    const open = this.pending.get(trId);
+    if (open !== undefined) {
+      this.report({
+        code: 'msnp.trid_reuse',
+        severity: 'warning',
+        message: `TrID ${trId} reused by ${cmd.verb} while ${open.verb} (#${open.packet}) is still unanswered`,
+        packet: cmd.packet,
+        dir: 'c2s',
+        details: { trId, verb: cmd.verb, previousVerb: open.verb, previousPacket: open.packet },
+      });
+    } else if (trId <= this.lastClientTrId && trId !== 0) {
+      this.report({
+        code: 'msnp.trid_order',
+        severity: 'info',
+        message: `TrID ${trId} of ${cmd.verb} is not above the previous client TrID ${this.lastClientTrId}`,
+        packet: cmd.packet,
+        dir: 'c2s',
+        details: { trId, previous: this.lastClientTrId, verb: cmd.verb },
+      });
+    }
+    this.lastClientTrId = Math.max(this.lastClientTrId, trId);
+    const entry: Pending = { verb: cmd.verb, trId, packet: cmd.packet, tsMicros: cmd.tsMicros, replies: 0 };
+    if (!expectsReply(cmd)) {
+      // Not awaited, but a NAK may still come: keep it where replies find it without listing it as unanswered.
+      this.remember(entry);
+      return;
+    }
+    if (this.pending.size >= MAX_PENDING) {
+      const oldest = this.pending.keys().next().value;
+      if (oldest !== undefined) this.pending.delete(oldest);
+    }
+    this.answered.delete(trId);
+    this.pending.set(trId, entry);
+  }
+
+  /** A server line with a TrID: the request it answers, or null (server-initiated TrID 0, unknown). */
+  reply(cmd: MsnpCommand): ReplyMatch | null {
+    const trId = cmd.trId;
+    if (trId === null) return null;
+    let req = this.pending.get(trId);
+    if (req !== undefined) {
+      this.pending.delete(trId);
+      this.remember(req);
+    } else {
+      req = this.answered.get(trId);
+    }
+    if (req === undefined) {
+      // TrID 0 marks server-initiated lines (CHL 0, ADD 0 RL, SBS 0 …); a mid-stream capture lacks old requests.
+      if (trId !== 0 && !this.midStream) {
+        this.report({
+          code: 'msnp.reply_without_request',
+          severity: isErrorVerb(cmd.verb) ? 'warning' : 'info',
+          message: `${cmd.verb} ${trId} answers no request seen on this connection`,
+          packet: cmd.packet,
+          dir: 's2c',
+          details: { trId, verb: cmd.verb },
+        });
+      }
+      return null;
+    }
+    req.replies++;
+    const { replies, ...request } = req;
+    return { request, latencyMicros: cmd.tsMicros - req.tsMicros, first: replies === 1 };
+  }
+
+  private remember(req: Pending): void {
+    this.answered.delete(req.trId);
+    this.answered.set(req.trId, req);
+    if (this.answered.size > MAX_ANSWERED) {
+      const oldest = this.answered.keys().next().value;
+      if (oldest !== undefined) this.answered.delete(oldest);
+    }
+  }
+
+  /** Requests still waiting for an answer when the connection ended. */
+  unanswered(): RequestRef[] {
+    return [...this.pending.values()].map(({ replies: _replies, ...r }) => r);
+  }
+}
