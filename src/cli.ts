@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { readCapture } from './capture/source.js';
+import { registerCaptureCommands } from './commands/capture.js';
 import { analyze } from './pipeline.js';
 import { NdjsonReporter } from './report/ndjson.js';
 import { TextOutput } from './report/output.js';
@@ -37,13 +38,21 @@ interface ReadOptions {
   format: 'transcript' | 'ndjson';
   port: string;
   strict?: boolean;
+  detect: boolean;
+  showSecrets?: boolean;
+  password: string[];
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 async function runRead(input: string, opts: ReadOptions): Promise<number> {
   const ports = parsePorts(opts.port);
   const output = new TextOutput(process.stdout);
   const reporter: Reporter = opts.format === 'ndjson' ? new NdjsonReporter(output) : new TranscriptReporter(output);
-  const summary = await analyze((diag) => readCapture(input, diag), reporter, { ports }, output);
+  const analysis = { ports, detect: opts.detect, showSecrets: opts.showSecrets ?? false, passwords: opts.password };
+  const summary = await analyze((diag) => readCapture(input, diag), reporter, analysis, output);
   await output.end();
   return opts.strict && summary.diagnosticsBySeverity.error > 0 ? EXIT_STRICT : EXIT_OK;
 }
@@ -55,7 +64,9 @@ export function buildProgram(): Command {
     .description('Protocol analyzer and traffic dissector for the MSN Messenger protocol (MSNP2–MSNP21).')
     .version(version(), '-V, --version')
     .showHelpAfterError(false)
-    .configureOutput({ outputError: () => {} });
+    .configureOutput({ outputError: () => {} })
+    // Set before the subcommands are added so they inherit it: usage errors reach main() as exceptions.
+    .exitOverride();
 
   program
     .command('read')
@@ -63,6 +74,9 @@ export function buildProgram(): Command {
     .argument('<file>', 'capture file, or - to read a capture stream from stdin')
     .addOption(new Option('--format <format>', 'output format').choices(['transcript', 'ndjson']).default('transcript'))
     .option('--port <list>', 'comma-separated TCP ports that carry MSNP', '1863')
+    .option('--no-detect', 'only decode the --port ports and announced switchboards, not MSNP recognised by content on other ports')
+    .option('--show-secrets', 'show tickets, cookies and login responses as sent (redacted by default)')
+    .option('--password <password>', 'a password to verify MD5 logins (MSNP2-7) against; repeatable', collect, [])
     .option('--strict', 'exit 1 when any error-severity diagnostic was reported')
     .addHelpText(
       'after',
@@ -78,6 +92,7 @@ Exit codes: 0 done, 1 --strict and error diagnostics, 2 bad usage or unreadable 
     .action(async (file: string, opts: ReadOptions) => {
       process.exitCode = await runRead(file, opts);
     });
+  registerCaptureCommands(program);
   return program;
 }
 
@@ -93,7 +108,6 @@ function describeError(err: unknown): string | null {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;

@@ -3,18 +3,28 @@
 
 import type { RawPacket } from './capture/packet.js';
 import { PacketDecoder } from './decode/decoder.js';
+import type { TcpSegment } from './decode/segment.js';
 import type { Diagnostic, DiagnosticSink, Severity } from './diag.js';
 import type { MsnpCommand } from './msnp/command.js';
 import { ConnectionFramer } from './msnp/connection-framer.js';
 import { DEFAULT_FRAMER_LIMITS, type FramerLimits } from './msnp/framer.js';
 import type { TextOutput } from './report/output.js';
 import type { Reporter, Summary } from './report/reporter.js';
+import { FlowSelector } from './session/flow-selector.js';
+import { CommandInterpreter } from './session/interpreter.js';
+import { SessionTracker } from './session/tracker.js';
 import { Reassembler } from './tcp/reassembler.js';
 import type { StreamEvent } from './tcp/stream.js';
 
 export interface AnalysisOptions {
   /** TCP ports that carry MSNP (the server side). */
   ports: readonly number[];
+  /** Recognise MSNP by content on other ports too (default true). */
+  detect?: boolean;
+  /** Show tickets, cookies and login responses as sent (default false: redacted). */
+  showSecrets?: boolean;
+  /** Passwords to verify MD5 logins against. */
+  passwords?: readonly string[];
   framerLimits?: FramerLimits;
   maxBufferedBytesPerDirection?: number;
   maxConnections?: number;
@@ -51,26 +61,32 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
     summary.diagnosticsByCode[d.code] = (summary.diagnosticsByCode[d.code] ?? 0) + 1;
     reporter.diagnostic(d);
   };
+
+  const selector = new FlowSelector({ ports: opts.ports, detect: opts.detect ?? true });
+  const framers = new Map<number, ConnectionFramer>();
+  const tracker = new SessionTracker(diag, (e) => selector.expect(e.host, e.port));
+  const interpreter = new CommandInterpreter(diag, { showSecrets: opts.showSecrets ?? false, passwords: opts.passwords ?? [] });
   const commandSink = {
     command(cmd: MsnpCommand): void {
       summary.commands++;
       summary.commandsByVerb[cmd.verb] = (summary.commandsByVerb[cmd.verb] ?? 0) + 1;
-      reporter.command(cmd);
+      const ctx = tracker.command(cmd);
+      if (ctx.dialectLearnt !== null) framers.get(cmd.conn.id)?.setDialect(ctx.dialectLearnt);
+      const dialect = cmd.dialect ?? tracker.info(cmd.conn.id)?.dialect ?? null;
+      reporter.command(cmd, interpreter.interpret(cmd, ctx, dialect));
     },
   };
 
-  const ports = new Set(opts.ports);
   const decoder = new PacketDecoder(diag);
   const reassembler = new Reassembler(
     {
-      isServerPort: (p: number) => ports.has(p),
+      isServerPort: (p: number) => selector.isServerPort(p),
       ...(opts.maxBufferedBytesPerDirection !== undefined && { maxBufferedBytesPerDirection: opts.maxBufferedBytesPerDirection }),
       ...(opts.maxConnections !== undefined && { maxConnections: opts.maxConnections }),
       ...(opts.idleTimeoutMicros !== undefined && { idleTimeoutMicros: opts.idleTimeoutMicros }),
     },
     diag,
   );
-  const framers = new Map<number, ConnectionFramer>();
   const limits = opts.framerLimits ?? DEFAULT_FRAMER_LIMITS;
   const events: StreamEvent[] = [];
 
@@ -79,6 +95,7 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
       case 'open':
         summary.tcpConnections++;
         framers.set(ev.conn.id, new ConnectionFramer(ev.conn, commandSink, diag, limits));
+        tracker.opened(ev.conn);
         reporter.connectionOpened(ev.conn, ev.packet, ev.tsMicros);
         return;
       case 'data':
@@ -92,9 +109,24 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
         if (framer === undefined) return;
         framers.delete(ev.conn.id);
         framer.finish(ev.packet);
+        interpreter.closed(ev.conn.id);
+        const session = tracker.closed(ev.conn.id);
         if (framer.isMsnp) summary.msnpConnections++;
+        const info = session?.info;
+        const announced = info?.announcedBy ?? null;
         reporter.connectionClosed(
-          { conn: ev.conn, isMsnp: framer.isMsnp, commands: framer.commands, dialect: framer.dialect },
+          {
+            conn: ev.conn,
+            isMsnp: framer.isMsnp,
+            commands: framer.commands,
+            dialect: framer.dialect ?? info?.dialect ?? null,
+            role: info?.role ?? 'unknown',
+            user: info?.user ?? null,
+            dialectSource: info?.dialectSource ?? null,
+            dialectRange: info?.dialectRange ?? [2, 21],
+            announcedBy: announced === null ? null : { conn: announced.nsConn, packet: announced.packet, via: announced.via },
+            unanswered: framer.isMsnp ? (session?.unanswered ?? []) : [],
+          },
           ev.reason,
           ev.packet,
           ev.tsMicros,
@@ -106,6 +138,10 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
   const drain = (): void => {
     for (let i = 0; i < events.length; i++) handle(events[i] as StreamEvent);
     events.length = 0;
+  };
+  const reassemble = (seg: TcpSegment): void => {
+    reassembler.push(seg, events);
+    if (events.length > 0) drain();
   };
 
   let nextSweep = -Infinity;
@@ -119,11 +155,12 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
       if (summary.firstTsMicros === null) summary.firstTsMicros = pkt.tsMicros;
       summary.lastTsMicros = pkt.tsMicros;
       const seg = decoder.decode(pkt);
-      if (seg !== null) summary.tcpSegments++;
-      // Only connections on an MSNP port are reassembled; all other TCP is counted and dropped here.
-      if (seg !== null && (ports.has(seg.srcPort) || ports.has(seg.dstPort))) {
-        reassembler.push(seg, events);
-        if (events.length > 0) drain();
+      if (seg !== null) {
+        summary.tcpSegments++;
+        // Only MSNP connections are reassembled (by port, announcement or content); other TCP is dropped here.
+        const selection = selector.select(seg);
+        if (selection === 'detected') for (const early of selector.replay) reassemble(early);
+        if (selection !== 'skip') reassemble(seg);
       }
       if (pkt.tsMicros >= nextSweep) {
         nextSweep = pkt.tsMicros + SWEEP_INTERVAL_MICROS;

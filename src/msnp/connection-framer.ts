@@ -26,6 +26,11 @@ export class ConnectionFramer {
     return this.state.dialect;
   }
 
+  /** A switchboard inherits the dialect of the NS session that announced it (it has no VER). */
+  setDialect(dialect: number): void {
+    this.state.dialect ??= dialect;
+  }
+
   get isMsnp(): boolean {
     return this.state.confirmed;
   }

@@ -23,11 +23,16 @@ export function endpoint(e: Endpoint): string {
 
 /** Text is shown as text when it is valid UTF-8 and holds no control characters besides CR, LF, TAB. */
 export function isReadableText(bytes: Uint8Array): boolean {
+  return hasNoControlChars(bytes) && isUtf8(bytes);
+}
+
+/** Text-like bytes (no control characters besides CR, LF, TAB), whether or not they are valid UTF-8. */
+export function hasNoControlChars(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i] as number;
     if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 127) return false;
   }
-  return isUtf8(bytes);
+  return true;
 }
 
 export function toText(bytes: Uint8Array): string {

@@ -3,6 +3,7 @@
 
 import type { Diagnostic } from '../diag.js';
 import type { MsnpCommand } from '../msnp/command.js';
+import type { CommandDetails } from '../session/interpreter.js';
 import type { Connection } from '../tcp/stream.js';
 import { endpoint, isoMicros, isReadableText, toBase64, toText } from './format.js';
 import type { TextOutput } from './output.js';
@@ -25,7 +26,7 @@ export class NdjsonReporter implements Reporter {
     });
   }
 
-  command(cmd: MsnpCommand): void {
+  command(cmd: MsnpCommand, d: CommandDetails): void {
     const { conn } = cmd;
     const [src, dst] = cmd.dir === 'c2s' ? [conn.client, conn.server] : [conn.server, conn.client];
     const event: Record<string, unknown> = {
@@ -38,18 +39,28 @@ export class NdjsonReporter implements Reporter {
       dir: cmd.dir,
       verb: cmd.verb,
       trId: cmd.trId,
-      args: cmd.args,
+      args: d.args,
       payloadLength: cmd.payloadLength,
     };
     if (cmd.firstPacket !== cmd.packet) event.firstPacket = cmd.firstPacket;
     if (cmd.dialect !== null) event.dialect = cmd.dialect;
-    if (cmd.payload !== null && cmd.payload.length > 0) {
-      const text = isReadableText(cmd.payload);
+    if (d.payload !== null && d.payload.length > 0) {
+      const text = isReadableText(d.payload);
       event.payloadEncoding = text ? 'utf8' : 'base64';
-      event.payload = text ? toText(cmd.payload) : toBase64(cmd.payload);
+      event.payload = text ? toText(d.payload) : toBase64(d.payload);
     }
     if (cmd.payloadMissing > 0) event.payloadMissing = cmd.payloadMissing;
     if (cmd.truncated) event.truncated = true;
+    if (d.reply !== null) {
+      event.request = { verb: d.reply.verb, trId: d.reply.trId, packet: d.reply.packet };
+      event.latencyMs = Math.round(d.reply.latencyMicros) / 1000;
+    }
+    if (d.error !== null) event.error = d.error;
+    if (Object.keys(d.params).length > 0) event.params = d.params;
+    if (d.message !== null) event.message = d.message;
+    if (d.xml !== null) event.xml = d.xml;
+    if (d.slp !== null) event.slp = d.slp;
+    if (d.auth !== null) event.auth = d.auth;
     this.line(event);
   }
 
@@ -79,6 +90,12 @@ export class NdjsonReporter implements Reporter {
       msnp: s.isMsnp,
       commands: s.commands,
       dialect: s.dialect,
+      dialectSource: s.dialectSource,
+      ...(s.dialectSource === 'inferred' && { dialectRange: s.dialectRange }),
+      role: s.role,
+      user: s.user,
+      ...(s.announcedBy !== null && { announcedBy: s.announcedBy }),
+      ...(s.unanswered.length > 0 && { unanswered: s.unanswered.map((r) => ({ verb: r.verb, trId: r.trId, packet: r.packet })) }),
     });
   }
 

@@ -2,6 +2,9 @@
 
 import type { Diagnostic, Severity } from '../diag.js';
 import type { MsnpCommand } from '../msnp/command.js';
+import type { CommandDetails } from '../session/interpreter.js';
+import type { DialectSource, Role } from '../session/tracker.js';
+import type { RequestRef } from '../session/transactions.js';
 import type { Connection } from '../tcp/stream.js';
 
 export type CloseReason = 'fin' | 'rst' | 'idle' | 'end-of-capture' | 'evicted';
@@ -11,6 +14,15 @@ export interface ConnectionSummary {
   isMsnp: boolean;
   commands: number;
   dialect: number | null;
+  role: Role;
+  user: string | null;
+  dialectSource: DialectSource | null;
+  /** What the commands seen allow, when the dialect was not negotiated in the capture. */
+  dialectRange: [number, number];
+  /** For a switchboard: the NS connection whose XFR/RNG announced it. */
+  announcedBy: { conn: number; packet: number; via: 'XFR' | 'RNG' } | null;
+  /** Client requests that never got an answer. */
+  unanswered: RequestRef[];
 }
 
 export interface Summary {
@@ -31,7 +43,7 @@ export interface Summary {
 
 export interface Reporter {
   connectionOpened(conn: Connection, packet: number, tsMicros: number): void;
-  command(cmd: MsnpCommand): void;
+  command(cmd: MsnpCommand, details: CommandDetails): void;
   diagnostic(d: Diagnostic): void;
   connectionClosed(summary: ConnectionSummary, reason: CloseReason, packet: number, tsMicros: number): void;
   end(summary: Summary): void;

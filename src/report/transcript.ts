@@ -4,12 +4,15 @@
 import type { Diagnostic, Direction } from '../diag.js';
 import type { MsnpCommand } from '../msnp/command.js';
 import { parseMime } from '../msnp/mime.js';
+import type { CommandDetails } from '../session/interpreter.js';
+import { describe } from './describe.js';
 import type { Connection } from '../tcp/stream.js';
-import { endpoint, isoMicros, isReadableText, toText } from './format.js';
+import { endpoint, hasNoControlChars, isoMicros, isReadableText, toText } from './format.js';
 import type { TextOutput } from './output.js';
 import type { CloseReason, ConnectionSummary, Reporter, Summary } from './reporter.js';
 
 const BODY_INDENT = '        │ ';
+const NOTE_INDENT = '        ';
 const MAX_BODY_LINES = 60;
 
 export class TranscriptReporter implements Reporter {
@@ -24,11 +27,12 @@ export class TranscriptReporter implements Reporter {
     this.pendingOpen.set(conn.id, { conn, packet, tsMicros });
   }
 
-  command(cmd: MsnpCommand): void {
+  command(cmd: MsnpCommand, d: CommandDetails): void {
     this.announce(cmd.conn.id);
     const arrow = arrowLine(cmd.conn, cmd.dir);
-    this.out.write(`${this.time(cmd.tsMicros)}  ${frame(cmd.packet)} ${tag(cmd.conn.id)} ${arrow}  ${cmd.line}\n`);
-    if (cmd.payload !== null) this.body(cmd);
+    this.out.write(`${this.time(cmd.tsMicros)}  ${frame(cmd.packet)} ${tag(cmd.conn.id)} ${arrow}  ${d.line}\n`);
+    for (const note of describe(cmd, d)) this.out.write(`${NOTE_INDENT}${note}\n`);
+    if (d.payload !== null) this.body(cmd, d.payload);
   }
 
   diagnostic(d: Diagnostic): void {
@@ -41,8 +45,13 @@ export class TranscriptReporter implements Reporter {
   connectionClosed(s: ConnectionSummary, reason: CloseReason, packet: number, tsMicros: number): void {
     this.pendingOpen.delete(s.conn.id);
     if (!this.announced.has(s.conn.id)) return;
-    const dialect = s.dialect !== null ? `, MSNP${s.dialect}` : '';
-    this.out.write(`${this.time(tsMicros)}  ${frame(packet)} ${tag(s.conn.id)} closed (${reason}): ${s.commands} commands${dialect}\n`);
+    const facts = [`${s.commands} commands`];
+    if (s.role !== 'unknown') facts.push(s.user !== null ? `${s.role} session of ${s.user}` : `${s.role} session`);
+    if (s.dialect !== null) facts.push(`MSNP${s.dialect}${s.dialectSource === 'cookie' ? ' (from the NS that announced it)' : ''}`);
+    else if (s.dialectSource === 'inferred') facts.push(`MSNP${s.dialectRange[0]}–${s.dialectRange[1]} (inferred)`);
+    if (s.announcedBy !== null) facts.push(`announced by ${s.announcedBy.via} in [c${s.announcedBy.conn}] #${s.announcedBy.packet}`);
+    this.out.write(`${this.time(tsMicros)}  ${frame(packet)} ${tag(s.conn.id)} closed (${reason}): ${facts.join(', ')}\n`);
+    for (const r of s.unanswered) this.out.write(`${NOTE_INDENT}unanswered: ${r.verb} ${r.trId} (#${r.packet})\n`);
   }
 
   end(s: Summary): void {
@@ -93,8 +102,7 @@ export class TranscriptReporter implements Reporter {
     return iso.slice(11, 26);
   }
 
-  private body(cmd: MsnpCommand): void {
-    const payload = cmd.payload as Uint8Array;
+  private body(cmd: MsnpCommand, payload: Uint8Array): void {
     const lines: string[] = [];
     const mime = isReadableText(payload.subarray(0, Math.min(payload.length, 8192))) || cmd.verb === 'MSG' ? parseMime(payload) : null;
     let body = payload;
@@ -104,7 +112,8 @@ export class TranscriptReporter implements Reporter {
       if (body.length > 0) lines.push('');
     }
     if (body.length > 0) {
-      if (isReadableText(body)) {
+      // Invalid UTF-8 in text shows as U+FFFD (the interpreter reports it); binary stays a byte count.
+      if (hasNoControlChars(body)) {
         const text = toText(body).replace(/\r\n/g, '\n');
         const textLines = text.split('\n');
         if (textLines[textLines.length - 1] === '') textLines.pop();

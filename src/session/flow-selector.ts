@@ -1,0 +1,106 @@
+// Decides which TCP segments are worth reassembling as MSNP: the configured ports, switchboard
+// addresses announced in-band by XFR/RNG (like Wireshark's conversation expectations), and — with
+// detection on — any connection whose first bytes read as an MSNP command line.
+
+import type { TcpSegment } from '../decode/segment.js';
+import { TcpFlag } from '../decode/segment.js';
+
+export interface FlowSelectorOptions {
+  ports: readonly number[];
+  /** Recognise MSNP by content on any port. */
+  detect: boolean;
+  /** Handshake segments of not-yet-selected connections kept for replay (bounded). */
+  maxRememberedHandshakes?: number;
+}
+
+export type Selection =
+  /** Not MSNP as far as we know: drop. */
+  | 'skip'
+  /** Reassemble this segment. */
+  | 'follow'
+  /** Just recognised by content: replay `replay` (its handshake) first, then this segment. */
+  | 'detected';
+
+/** First lines that open an MSNP connection: `VER n MSNP…` (NS/DS), `USR n handle cookie` and `ANS n …` (SB). */
+const OPENING = /^(?:VER \d{1,10} (?:MSNP\d{1,2}|CVR0)|USR \d{1,10} [^ \r\n]+@[^ \r\n]+ [^ \r\n]+\r?\n|ANS \d{1,10} [^ \r\n]+@[^ \r\n]+ )/;
+const OPENING_PEEK = 96;
+
+export class FlowSelector {
+  private readonly ports: Set<number>;
+  /** Announced `addr:port` endpoints (IP literals). */
+  private readonly endpoints = new Set<string>();
+  /** Ports announced with a host name we cannot resolve: any address on that port. */
+  private readonly announcedPorts = new Set<number>();
+  /** Connections recognised by content (keyed both ways). */
+  private readonly detected = new Set<string>();
+  private readonly handshakes = new Map<string, TcpSegment[]>();
+  private readonly maxHandshakes: number;
+  /** Segments to replay before the current one after a detection. */
+  replay: TcpSegment[] = [];
+
+  constructor(private readonly opts: FlowSelectorOptions) {
+    this.ports = new Set(opts.ports);
+    this.maxHandshakes = opts.maxRememberedHandshakes ?? 4096;
+  }
+
+  /** The server side of a connection, for the reassembler's choice of client when no SYN was seen. */
+  isServerPort(port: number): boolean {
+    return this.ports.has(port) || this.announcedPorts.has(port);
+  }
+
+  /** A switchboard address announced on an NS connection: follow connections to it. */
+  expect(host: string, port: number): void {
+    if (/^[0-9.]+$/.test(host) || host.includes(':')) this.endpoints.add(`${host}|${port}`);
+    else this.announcedPorts.add(port);
+  }
+
+  select(seg: TcpSegment): Selection {
+    if (this.isServerPort(seg.srcPort) || this.isServerPort(seg.dstPort)) return 'follow';
+    if (this.endpoints.size > 0 && (this.endpoints.has(`${seg.dstAddr}|${seg.dstPort}`) || this.endpoints.has(`${seg.srcAddr}|${seg.srcPort}`))) return 'follow';
+    if (!this.opts.detect) return 'skip';
+    const key = flowKey(seg);
+    if (this.detected.has(key)) return 'follow';
+    if (seg.payload.length === 0) {
+      if (seg.flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) this.remember(key, seg);
+      return 'skip';
+    }
+    if (!looksLikeOpening(seg.payload)) return 'skip';
+    this.detected.add(key);
+    this.replay = this.handshakes.get(key) ?? [];
+    this.handshakes.delete(key);
+    return 'detected';
+  }
+
+  private remember(key: string, seg: TcpSegment): void {
+    if (seg.flags & (TcpFlag.FIN | TcpFlag.RST)) {
+      this.handshakes.delete(key);
+      return;
+    }
+    let list = this.handshakes.get(key);
+    if (list === undefined) {
+      if (this.handshakes.size >= this.maxHandshakes) {
+        const oldest = this.handshakes.keys().next().value;
+        if (oldest !== undefined) this.handshakes.delete(oldest);
+      }
+      list = [];
+      this.handshakes.set(key, list);
+    }
+    // A SYN and its SYN-ACK are all a replay needs; a new SYN on the same tuple starts over.
+    if (seg.flags & TcpFlag.SYN && !(seg.flags & TcpFlag.ACK)) list.length = 0;
+    if (list.length < 4) list.push(seg);
+  }
+}
+
+function flowKey(seg: TcpSegment): string {
+  const a = `${seg.srcAddr}|${seg.srcPort}`;
+  const b = `${seg.dstAddr}|${seg.dstPort}`;
+  return a < b ? `${a}>${b}` : `${b}>${a}`;
+}
+
+function looksLikeOpening(payload: Uint8Array): boolean {
+  const c0 = payload[0];
+  // Cheap pre-filter before decoding any text: the verbs that open an MSNP connection.
+  if (c0 !== 0x56 && c0 !== 0x55 && c0 !== 0x41) return false;
+  const head = Buffer.from(payload.buffer, payload.byteOffset, Math.min(payload.length, OPENING_PEEK)).toString('latin1');
+  return OPENING.test(head);
+}

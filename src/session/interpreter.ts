@@ -1,0 +1,215 @@
+// Turns a framed command into meaning: named parameters, the error it reports, the request it answers,
+// its decoded body (MIME message, XML, P2P/MSNSLP), challenge and login checks, and secrets redacted.
+// Holds the little per-connection state this needs (last CHL challenge, MD5 salt, SLP chunks).
+
+import type { Diagnostic, DiagnosticSink, Direction, Severity } from '../diag.js';
+import { verifyChallengeResponse, verifyMd5Login } from '../msnp/auth.js';
+import type { MsnpCommand } from '../msnp/command.js';
+import { errorInfo, isErrorVerb } from '../msnp/commands.js';
+import { decodeMessage, type MessageContent } from '../msnp/content.js';
+import { decodeParams, redact, secretArgs, type ParamValue } from '../msnp/params.js';
+import { SlpReassembler, type SlpMessage } from '../msnp/slp.js';
+import { decodeXmlPayload, type XmlPayload } from '../msnp/xml-payloads.js';
+import type { CommandContext } from './tracker.js';
+
+export interface InterpreterOptions {
+  /** Show tickets, cookies and login responses as sent (default: redacted). */
+  showSecrets: boolean;
+  /** Passwords to try against MD5 logins (MSNP2–7). */
+  passwords: readonly string[];
+}
+
+export interface AuthCheck {
+  kind: 'challenge' | 'md5-login';
+  /** null: could not be checked (no challenge seen, no password given). */
+  valid: boolean | null;
+  message: string;
+}
+
+export interface CommandDetails {
+  /** `args` with secrets redacted (unless --show-secrets). */
+  args: string[];
+  /** The command line with the same redactions. */
+  line: string;
+  /** The body to show: `cmd.payload`, or a copy with secrets (the profile's MSPAuth ticket) redacted. */
+  payload: Uint8Array | null;
+  params: Record<string, ParamValue>;
+  error: { code: number; name: string | null; meaning: string } | null;
+  /** The request this server line answers. */
+  reply: { verb: string; trId: number; packet: number; latencyMicros: number; first: boolean } | null;
+  message: MessageContent | null;
+  xml: XmlPayload | null;
+  /** A whole MSNSLP message completed by this command (it may have spanned several P2P chunks). */
+  slp: SlpMessage | null;
+  auth: AuthCheck | null;
+}
+
+/** Verbs whose body is XML or multi-part MIME (decoded by xml-payloads.ts). */
+const XML_PAYLOAD_VERBS = new Set(['UUX', 'UBX', 'ADL', 'RML', 'NOT', 'IPG', 'GCF', 'FQY', 'UUN', 'UBN', 'SDG', 'NFY', 'PUT', 'DEL']);
+/** Verbs whose body is a MIME message. */
+const MESSAGE_VERBS = new Set(['MSG', 'UUM', 'UBM']);
+
+interface ConnState {
+  challenge: string | null;
+  salt: string | null;
+}
+
+export class CommandInterpreter {
+  private readonly state = new Map<number, ConnState>();
+  private readonly slp = new SlpReassembler();
+
+  constructor(
+    private readonly diag: DiagnosticSink,
+    private readonly opts: InterpreterOptions,
+  ) {}
+
+  interpret(cmd: MsnpCommand, ctx: CommandContext, dialect: number | null): CommandDetails {
+    const st = this.connState(cmd.conn.id);
+    const decoded = decodeParams(cmd.verb, cmd.dir, cmd.args, dialect, { redactSecrets: !this.opts.showSecrets });
+    for (const p of decoded.problems) this.report(cmd, 'msnp.malformed_params', 'warning', `${cmd.verb}: ${p}`);
+
+    let args = cmd.args;
+    let line = cmd.line;
+    if (!this.opts.showSecrets) {
+      const secret = secretArgs(cmd.verb, cmd.dir, cmd.args, dialect);
+      if (secret.length > 0) {
+        args = cmd.args.map((a, i) => (secret.includes(i) ? redact(a) : a));
+        line = [cmd.verb, ...args].join(' ');
+      }
+    }
+
+    const details: CommandDetails = {
+      args,
+      line,
+      payload: cmd.payload,
+      params: decoded.fields,
+      error: null,
+      reply: ctx.reply === null ? null : { ...ctx.reply.request, latencyMicros: ctx.reply.latencyMicros, first: ctx.reply.first },
+      message: null,
+      xml: null,
+      slp: null,
+      auth: null,
+    };
+    if (isErrorVerb(cmd.verb)) {
+      const code = Number(cmd.verb);
+      const info = errorInfo(code);
+      details.error = { code, name: info?.name ?? null, meaning: info?.meaning ?? 'unknown error code' };
+      if (info === undefined) this.report(cmd, 'msnp.unknown_error', 'info', `error code ${code} is not in the reference`);
+    }
+    this.trackAuth(cmd, st, details, dialect);
+    if (cmd.payload !== null && cmd.payload.length > 0) this.decodeBody(cmd, details, dialect);
+    if (!this.opts.showSecrets && details.message?.kind === 'profile' && cmd.payload !== null) details.payload = redactTicketHeaders(cmd.payload);
+    return details;
+  }
+
+  /** The connection ended: forget its state and any SLP chunks still waiting. */
+  closed(connId: number): void {
+    this.state.delete(connId);
+    this.slp.dropScope(`${connId}|c2s`);
+    this.slp.dropScope(`${connId}|s2c`);
+  }
+
+  private connState(id: number): ConnState {
+    let st = this.state.get(id);
+    if (st === undefined) {
+      st = { challenge: null, salt: null };
+      this.state.set(id, st);
+    }
+    return st;
+  }
+
+  private trackAuth(cmd: MsnpCommand, st: ConnState, details: CommandDetails, dialect: number | null): void {
+    const a = cmd.args;
+    if (cmd.verb === 'CHL' && cmd.dir === 's2c' && a[1] !== undefined) {
+      st.challenge = a[1];
+      return;
+    }
+    if (cmd.verb === 'USR' && a[1] === 'MD5' && a[2] === 'S' && a[3] !== undefined) {
+      if (cmd.dir === 's2c') {
+        st.salt = a[3];
+        return;
+      }
+      if (st.salt === null) {
+        details.auth = { kind: 'md5-login', valid: null, message: 'MD5 login response: no salt seen on this connection, cannot verify' };
+      } else if (this.opts.passwords.length === 0) {
+        details.auth = { kind: 'md5-login', valid: null, message: 'MD5 login response (give --password to verify it)' };
+      } else {
+        const v = verifyMd5Login(st.salt, a[3], this.opts.passwords);
+        details.auth = v.valid
+          ? { kind: 'md5-login', valid: true, message: `MD5 login response matches password ${this.opts.showSecrets ? `"${v.password}"` : 'given with --password'}` }
+          : { kind: 'md5-login', valid: false, message: 'MD5 login response matches none of the passwords given' };
+      }
+      return;
+    }
+    if (cmd.verb === 'QRY' && cmd.dir === 'c2s' && cmd.payload !== null && a[1] !== undefined) {
+      const response = Buffer.from(cmd.payload).toString('latin1');
+      if (st.challenge === null) {
+        details.auth = { kind: 'challenge', valid: null, message: `QRY for ${a[1]}: no CHL seen on this connection, cannot verify` };
+        return;
+      }
+      const v = verifyChallengeResponse(st.challenge, a[1], response, dialect);
+      details.auth = { kind: 'challenge', valid: v.valid, message: v.message };
+      if (!v.valid) this.report(cmd, 'msnp.challenge_mismatch', 'warning', `QRY ${cmd.trId ?? ''}: ${v.message}`);
+      st.challenge = null;
+    }
+  }
+
+  private decodeBody(cmd: MsnpCommand, details: CommandDetails, dialect: number | null): void {
+    const payload = cmd.payload as Uint8Array;
+    if (MESSAGE_VERBS.has(cmd.verb)) {
+      const m = decodeMessage(payload, { verb: cmd.verb, dir: cmd.dir, dialect });
+      details.message = m;
+      this.reportProblems(cmd, m.problems);
+      const packet = m.kind === 'p2p' ? m.packet : null;
+      if (packet !== null && packet.version === 1 && packet.header !== null && (packet.role === 'slp' || packet.role === 'slp-continuation') && m.kind === 'p2p') {
+        const data = payload.subarray(m.dataOffset, m.dataOffset + packet.dataLength);
+        const r = this.slp.push(`${cmd.conn.id}|${cmd.dir}`, packet.header, data);
+        this.reportProblems(cmd, r.problems);
+        if (r.complete !== null) {
+          details.slp = r.complete.slp;
+          this.reportProblems(cmd, r.complete.slp.problems);
+        }
+      }
+      return;
+    }
+    if (XML_PAYLOAD_VERBS.has(cmd.verb)) {
+      const x = decodeXmlPayload(cmd.verb, payload, dialect, cmd.args);
+      details.xml = x;
+      this.reportProblems(cmd, x.problems);
+    }
+  }
+
+  /** Decoder problems are `code: message` strings; each becomes a diagnostic of that code. */
+  private reportProblems(cmd: MsnpCommand, problems: readonly string[]): void {
+    for (const p of problems) {
+      const sep = p.indexOf(': ');
+      const code = sep > 0 ? p.slice(0, sep) : 'msnp.malformed_payload';
+      const message = sep > 0 ? p.slice(sep + 2) : p;
+      this.report(cmd, code, code === 'msnp.invalid_utf8' ? 'warning' : 'info', `${cmd.verb}: ${message}`);
+    }
+  }
+
+  private report(cmd: MsnpCommand, code: string, severity: Severity, message: string, dir: Direction = cmd.dir): void {
+    const d: Diagnostic = { code, severity, message, packet: cmd.packet, tsMicros: cmd.tsMicros, conn: cmd.conn.id, dir, details: { verb: cmd.verb } };
+    this.diag(d);
+  }
+}
+
+/** Header lines of an NS profile message that carry a login ticket. */
+const TICKET_HEADER = /^(MSPAuth:[ \t]*)([^\r\n]+)/gim;
+
+/** Replaces ticket header values byte-exactly (latin1 indexes are byte offsets); the rest stays as sent. */
+function redactTicketHeaders(payload: Uint8Array): Uint8Array {
+  const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('latin1');
+  const parts: Uint8Array[] = [];
+  let from = 0;
+  for (const m of text.matchAll(TICKET_HEADER)) {
+    const valueAt = (m.index ?? 0) + (m[1]?.length ?? 0);
+    const value = m[2] ?? '';
+    parts.push(payload.subarray(from, valueAt), Buffer.from(redact(value), 'utf8'));
+    from = valueAt + value.length;
+  }
+  if (parts.length === 0) return payload;
+  parts.push(payload.subarray(from));
+  return new Uint8Array(Buffer.concat(parts));
+}
