@@ -26,8 +26,8 @@ function frameHeader(srcIp, dstIp, srcPort, dstPort, seq, ack, flags, payloadLen
   h.writeUInt16BE(20 + 20 + payloadLength, 16);
   h[22] = 64;
   h[23] = 6;
-  h.writeUInt32BE(srcIp, 26);
-  h.writeUInt32BE(dstIp, 30);
+  h.writeUInt32BE(srcIp >>> 0, 26);
+  h.writeUInt32BE(dstIp >>> 0, 30);
   h.writeUInt16BE(srcPort, 34);
   h.writeUInt16BE(dstPort, 36);
   h.writeUInt32BE(seq >>> 0, 38);

@@ -89,6 +89,8 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
   );
   const limits = opts.framerLimits ?? DEFAULT_FRAMER_LIMITS;
   const events: StreamEvent[] = [];
+  /** Per connection, which directions carried data (bit 1 client, bit 2 server). */
+  const directions = new Map<number, number>();
 
   const handle = (ev: StreamEvent): void => {
     switch (ev.kind) {
@@ -99,6 +101,7 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
         reporter.connectionOpened(ev.conn, ev.packet, ev.tsMicros);
         return;
       case 'data':
+        directions.set(ev.conn.id, (directions.get(ev.conn.id) ?? 0) | (ev.dir === 'c2s' ? 1 : 2));
         framers.get(ev.conn.id)?.push(ev.dir, ev.bytes, ev.gapBefore, ev.packet, ev.tsMicros);
         return;
       case 'gap':
@@ -112,6 +115,20 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
         interpreter.closed(ev.conn.id);
         const session = tracker.closed(ev.conn.id);
         if (framer.isMsnp) summary.msnpConnections++;
+        const seen = directions.get(ev.conn.id) ?? 0;
+        directions.delete(ev.conn.id);
+        if (framer.isMsnp && seen !== 3) {
+          const only = seen === 1 ? 'client' : 'server';
+          diag({
+            code: 'msnp.one_direction',
+            severity: 'info',
+            message: `only the ${only}'s side of this connection is in the capture`,
+            packet: ev.packet,
+            tsMicros: ev.tsMicros,
+            conn: ev.conn.id,
+            details: { only: seen === 1 ? 'c2s' : 's2c' },
+          });
+        }
         const info = session?.info;
         const announced = info?.announcedBy ?? null;
         reporter.connectionClosed(

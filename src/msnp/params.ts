@@ -108,6 +108,14 @@ function compile(): Map<string, readonly Layout[]> {
 
 // Compiled once at load; a malformed table is a bug and fails the first import (and every test).
 const COMPILED = compile();
+/** Layouts per `verb|dir`, so matching a line does not filter the table each time. */
+const BY_DIRECTION = new Map<string, Layout[]>();
+/** Verbs with a secret slot in some layout: the only ones secretArgs needs to match. */
+const SECRET_VERBS = new Set<string>();
+for (const [verb, layouts] of COMPILED) {
+  for (const dir of ['c2s', 's2c'] as const) BY_DIRECTION.set(`${verb}|${dir}`, layouts.filter((l) => l.dir === dir || l.dir === 'both'));
+  if (layouts.some((l) => l.slots.some((slot) => slot.secret))) SECRET_VERBS.add(verb);
+}
 
 // --- matching --------------------------------------------------------------------------------------------
 
@@ -209,7 +217,7 @@ function distance(layout: Layout, dialect: number | null): number {
  * fewest problems inside the dialect; the fewest problems anywhere. Table order breaks ties.
  */
 function match(verb: string, dir: Dir, args: readonly string[], dialect: number | null): Match | 'no-layouts' | 'no-fit' {
-  const layouts = COMPILED.get(verb)?.filter((l) => l.dir === dir || l.dir === 'both');
+  const layouts = BY_DIRECTION.get(`${verb}|${dir}`);
   if (layouts === undefined || layouts.length === 0) return 'no-layouts';
   let best: { m: Match; rank: number } | null = null;
   for (const layout of layouts) {
@@ -277,6 +285,8 @@ function decodeError(verb: string, args: readonly string[], dialect: number | nu
  * `MSG` payload carries `MSPAuth` (a ticket) — a body matter, not covered here.
  */
 export function secretArgs(verb: string, dir: Dir, args: readonly string[], dialect: number | null): number[] {
+  // Fast path for the bulk of traffic (MSG, NLN, PNG …): no secret slot, no fallback rule, no ticket token.
+  if (!SECRET_VERBS.has(verb) && verb !== 'USR' && verb !== 'ANS' && !args.some((a) => a.startsWith('t=') || a === 'CKI')) return [];
   const out = new Set<number>();
   const m = isErrorVerb(verb) ? 'no-layouts' : match(verb, dir, args, dialect);
   if (typeof m === 'object') {

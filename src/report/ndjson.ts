@@ -3,6 +3,7 @@
 
 import type { Diagnostic } from '../diag.js';
 import type { MsnpCommand } from '../msnp/command.js';
+import type { MessageContent } from '../msnp/content.js';
 import type { CommandDetails } from '../session/interpreter.js';
 import type { Connection } from '../tcp/stream.js';
 import { endpoint, isoMicros, isReadableText, toBase64, toText } from './format.js';
@@ -57,7 +58,7 @@ export class NdjsonReporter implements Reporter {
     }
     if (d.error !== null) event.error = d.error;
     if (Object.keys(d.params).length > 0) event.params = d.params;
-    if (d.message !== null) event.message = d.message;
+    if (d.message !== null) event.message = compactMessage(d.message);
     if (d.xml !== null) event.xml = d.xml;
     if (d.slp !== null) event.slp = d.slp;
     if (d.auth !== null) event.auth = d.auth;
@@ -113,4 +114,20 @@ export class NdjsonReporter implements Reporter {
   private line(obj: Record<string, unknown>): void {
     this.out.write(`${JSON.stringify(obj)}\n`);
   }
+}
+
+/**
+ * The decoded message without what the raw `payload` beside it already holds (the header list, the
+ * body offset) and without empty defaults: MSG events are most of the output, so every field counts.
+ */
+function compactMessage(m: MessageContent): Record<string, unknown> {
+  const { headers: _headers, bodyOffset: _offset, chunk, problems, ...rest } = m;
+  const out: Record<string, unknown> = rest;
+  if (chunk !== null) out.chunk = chunk;
+  if (problems.length > 0) out.problems = problems;
+  if (m.kind === 'text' && m.font !== null) {
+    const { raw: _raw, other, ...font } = m.font;
+    out.font = other.length > 0 ? { ...font, other } : font;
+  }
+  return out;
 }

@@ -1,13 +1,14 @@
-// Buffered text output with backpressure: reporters append strings, the pipeline awaits drain
-// between packet batches. A closed pipe (`msnsniff read x | head`) ends output quietly.
+// Buffered text output with backpressure: reporters append strings, which are UTF-8 encoded straight
+// into a large buffer (no string joins on the hot path); the pipeline awaits drain between packet
+// batches. A closed pipe (`msnsniff read x | head`) ends output quietly.
 
 import type { Writable } from 'node:stream';
 
-const FLUSH_AT = 256 * 1024;
+const BUFFER_BYTES = 1 << 20;
 
 export class TextOutput {
-  private parts: string[] = [];
-  private size = 0;
+  private buf = Buffer.allocUnsafe(BUFFER_BYTES);
+  private used = 0;
   private closed = false;
   private drainWaiter: Promise<void> | null = null;
 
@@ -25,16 +26,28 @@ export class TextOutput {
 
   write(text: string): void {
     if (this.closed) return;
-    this.parts.push(text);
-    this.size += text.length;
-    if (this.size >= FLUSH_AT) this.flush();
+    // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
+    if (this.used + text.length * 3 > this.buf.length) {
+      this.flush();
+      if (text.length * 3 > this.buf.length) {
+        this.send(Buffer.from(text, 'utf8'));
+        return;
+      }
+    }
+    this.used += this.buf.write(text, this.used, 'utf8');
   }
 
   flush(): void {
-    if (this.parts.length === 0 || this.closed) return;
-    const ok = this.stream.write(this.parts.join(''));
-    this.parts = [];
-    this.size = 0;
+    if (this.used === 0 || this.closed) return;
+    const chunk = this.buf.subarray(0, this.used);
+    // The stream may hold the chunk until it is written: never reuse it, start a fresh buffer.
+    this.buf = Buffer.allocUnsafe(BUFFER_BYTES);
+    this.used = 0;
+    this.send(chunk);
+  }
+
+  private send(chunk: Buffer): void {
+    const ok = this.stream.write(chunk);
     if (!ok && this.drainWaiter === null) {
       this.drainWaiter = new Promise((resolve) => {
         const done = () => {

@@ -65,9 +65,6 @@ export class CommandInterpreter {
 
   interpret(cmd: MsnpCommand, ctx: CommandContext, dialect: number | null): CommandDetails {
     const st = this.connState(cmd.conn.id);
-    const decoded = decodeParams(cmd.verb, cmd.dir, cmd.args, dialect, { redactSecrets: !this.opts.showSecrets });
-    for (const p of decoded.problems) this.report(cmd, 'msnp.malformed_params', 'warning', `${cmd.verb}: ${p}`);
-
     let args = cmd.args;
     let line = cmd.line;
     if (!this.opts.showSecrets) {
@@ -77,6 +74,9 @@ export class CommandInterpreter {
         line = [cmd.verb, ...args].join(' ');
       }
     }
+    // Decoded from the redacted tokens, so no secret reaches the named fields either.
+    const decoded = decodeParams(cmd.verb, cmd.dir, args, dialect);
+    for (const p of decoded.problems) this.report(cmd, 'msnp.malformed_params', 'warning', `${cmd.verb}: ${p}`);
 
     const details: CommandDetails = {
       args,
