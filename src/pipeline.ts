@@ -1,7 +1,7 @@
 // The analysis pipeline: packets → link/IP/TCP decode → TCP reassembly → MSNP framing → reporter.
 // Pull on the outside (an async iterable of packet batches), push on the inside (synchronous stages).
 
-import type { RawPacket } from './capture/packet.js';
+import type { PacketBatch, RawPacket } from './capture/packet.js';
 import { PacketDecoder } from './decode/decoder.js';
 import type { TcpSegment } from './decode/segment.js';
 import type { Diagnostic, DiagnosticSink, Severity } from './diag.js';
@@ -32,7 +32,7 @@ export interface AnalysisOptions {
 }
 
 /** Opens the packet source; diagnostics of the capture reader go to `diag`. */
-export type SourceOpener = (diag: DiagnosticSink) => AsyncIterable<RawPacket[]>;
+export type SourceOpener = (diag: DiagnosticSink) => AsyncIterable<PacketBatch>;
 
 /** How often (in capture time) idle connections and stale holes are swept. */
 const SWEEP_INTERVAL_MICROS = 1_000_000;
@@ -73,7 +73,9 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
       const ctx = tracker.command(cmd);
       if (ctx.dialectLearnt !== null) framers.get(cmd.conn.id)?.setDialect(ctx.dialectLearnt);
       const dialect = cmd.dialect ?? tracker.info(cmd.conn.id)?.dialect ?? null;
-      reporter.command(cmd, interpreter.interpret(cmd, ctx, dialect));
+      const details = interpreter.interpret(cmd, ctx, dialect);
+      tracker.evidence(cmd.conn.id, details.layoutDialects);
+      reporter.command(cmd, details);
     },
   };
 
@@ -163,6 +165,11 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
 
   let nextSweep = -Infinity;
   for await (const batch of open(diag)) {
+    if (batch.length === 0 && batch.nowMicros !== undefined && batch.nowMicros > currentTs) {
+      currentTs = batch.nowMicros;
+      reassembler.advanceTime(currentTs, events);
+      if (events.length > 0) drain();
+    }
     for (let i = 0; i < batch.length; i++) {
       const pkt = batch[i] as RawPacket;
       currentPacket = pkt.index;

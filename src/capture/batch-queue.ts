@@ -64,12 +64,28 @@ export class BatchQueue<T> {
     this.scheduleWake();
   }
 
-  /** The next batch of at most `max` items (waiting for one if empty), or null once ended and empty. */
-  async next(max = Number.POSITIVE_INFINITY): Promise<T[] | null> {
+  /**
+   * The next batch of at most `max` items (waiting for one if empty), or null once ended and empty.
+   * With `idleMs`, an empty batch comes back when nothing arrived for that long.
+   */
+  async next(max = Number.POSITIVE_INFINITY, idleMs?: number): Promise<T[] | null> {
     while (this.length === 0 && !this.ended) {
+      let timedOut = false;
       await new Promise<void>((resolve) => {
-        this.waiter = resolve;
+        const timer =
+          idleMs === undefined
+            ? null
+            : setTimeout(() => {
+                timedOut = true;
+                this.waiter = null;
+                resolve();
+              }, idleMs);
+        this.waiter = () => {
+          if (timer !== null) clearTimeout(timer);
+          resolve();
+        };
       });
+      if (timedOut && this.length === 0 && !this.ended) return [];
     }
     if (this.length === 0) return null;
     const end = Math.min(this.items.length, this.head + max);

@@ -12,6 +12,8 @@ import type { RawPacket } from './packet.js';
 export const CAP_SNAPLEN = 65535;
 export const DEFAULT_BUFFER_MIB = 64;
 export const DEFAULT_MAX_BATCH = 128;
+/** With no traffic, the pipeline is told the time this often (holes and idle connections time out). */
+const IDLE_TICK_MS = 250;
 
 export interface LiveCaptureOptions {
   device: string;
@@ -133,7 +135,7 @@ export class LiveCapture {
     const maxBatch = this.opts.maxBatch ?? DEFAULT_MAX_BATCH;
     try {
       for (;;) {
-        const batch = await this.queue.next(maxBatch);
+        const batch = await this.queue.next(maxBatch, IDLE_TICK_MS);
         const drops = this.queue.takeDrops();
         if (drops !== null) {
           diag({
@@ -146,6 +148,11 @@ export class LiveCapture {
           });
         }
         if (batch === null) return;
+        if (batch.length === 0) {
+          // Nothing arrived: tell the pipeline what time it is, so holes and idle connections still time out.
+          yield Object.assign(batch, { nowMicros: this.clock() });
+          continue;
+        }
         this.stats.delivered += batch.length;
         yield batch;
         // The analysis runs on this thread, and while it does, arriving packets can only wait in the

@@ -13,6 +13,12 @@ export interface RawPacket {
   origLen: number;
 }
 
+/**
+ * What a source yields: packets in capture order. A live source may yield an empty batch carrying the
+ * current time when nothing arrived, so that time-based limits (hole and idle timeouts) still run.
+ */
+export type PacketBatch = RawPacket[] & { nowMicros?: number };
+
 /** Link types msnsniff knows by name (LINKTYPE_* numbers from tcpdump.org). */
 export const LinkType = {
   NULL: 0,

@@ -11,6 +11,8 @@ export type ParamValue = string | number | boolean | null | ParamValue[] | { [ke
 
 export interface DecodedParams {
   fields: Record<string, ParamValue>;
+  /** Dialects of the layout the line fits cleanly (evidence for inferring the dialect), else null. */
+  dialects: [number, number] | null;
   /** Malformed parameters, one sentence each (the caller reports them as `msnp.malformed_params`). */
   problems: string[];
 }
@@ -251,13 +253,13 @@ export function decodeParams(
   }
   if (isErrorVerb(verb)) return decodeError(verb, args, dialect);
   const m = match(verb, dir, args, dialect);
-  if (m === 'no-layouts') return { fields: {}, problems: [] };
+  if (m === 'no-layouts') return { fields: {}, dialects: null, problems: [] };
   if (m === 'no-fit') {
     const count = args.length === 1 ? '1 parameter' : `${args.length} parameters`;
     const who = dir === 'c2s' ? 'client' : 'server';
-    return { fields: {}, problems: [`${count} fit no known ${who} ${verb} layout`] };
+    return { fields: {}, dialects: null, problems: [`${count} fit no known ${who} ${verb} layout`] };
   }
-  return { fields: m.ctx.fields, problems: m.ctx.problems };
+  return { fields: m.ctx.fields, dialects: m.score === 0 ? [m.layout.from, m.layout.to] : null, problems: m.ctx.problems };
 }
 
 /** Error replies `NNN TrID{ len}` (reference §2.5, §4). */
@@ -272,7 +274,7 @@ function decodeError(verb: string, args: readonly string[], dialect: number | nu
   if (args.length >= 2 && last !== undefined && isDigits(last) && (dialect === null || dialect >= 13)) fields['length'] = Number(last);
   // Very old servers may append text after the TrID (reference §2.2): kept, not flagged.
   else if (args.length >= 2) fields['extra'] = args.slice(1).join(' ');
-  return { fields, problems };
+  return { fields, dialects: null, problems };
 }
 
 /**

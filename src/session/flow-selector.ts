@@ -24,6 +24,8 @@ export type Selection =
 /** First lines that open an MSNP connection: `VER n MSNP…` (NS/DS), `USR n handle cookie` and `ANS n …` (SB). */
 const OPENING = /^(?:VER \d{1,10} (?:MSNP\d{1,2}|CVR0)|USR \d{1,10} [^ \r\n]+@[^ \r\n]+ [^ \r\n]+\r?\n|ANS \d{1,10} [^ \r\n]+@[^ \r\n]+ )/;
 const OPENING_PEEK = 96;
+/** Non-MSNP connections remembered as such; beyond this the oldest may be looked at again. */
+const MAX_REJECTED = 65536;
 
 export class FlowSelector {
   private readonly ports: Set<number>;
@@ -33,6 +35,11 @@ export class FlowSelector {
   private readonly announcedPorts = new Set<number>();
   /** Connections recognised by content (keyed both ways). */
   private readonly detected = new Set<string>();
+  /**
+   * Connections whose first data was not an MSNP opening: later segments are not looked at, so an
+   * HTTP body or a file that happens to hold `VER 1 MSNP8` mid-stream is not mistaken for MSNP.
+   */
+  private readonly rejected = new Set<string>();
   private readonly handshakes = new Map<string, TcpSegment[]>();
   private readonly maxHandshakes: number;
   /** Segments to replay before the current one after a detection. */
@@ -64,11 +71,24 @@ export class FlowSelector {
       if (seg.flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) this.remember(key, seg);
       return 'skip';
     }
-    if (!looksLikeOpening(seg.payload)) return 'skip';
+    if (this.rejected.has(key)) return 'skip';
+    if (!looksLikeOpening(seg.payload)) {
+      this.reject(key);
+      return 'skip';
+    }
     this.detected.add(key);
     this.replay = this.handshakes.get(key) ?? [];
     this.handshakes.delete(key);
     return 'detected';
+  }
+
+  private reject(key: string): void {
+    this.handshakes.delete(key);
+    if (this.rejected.size >= MAX_REJECTED) {
+      const oldest = this.rejected.values().next().value;
+      if (oldest !== undefined) this.rejected.delete(oldest);
+    }
+    this.rejected.add(key);
   }
 
   private remember(key: string, seg: TcpSegment): void {

@@ -34,6 +34,8 @@ export interface CommandDetails {
   /** The body to show: `cmd.payload`, or a copy with secrets (the profile's MSPAuth ticket) redacted. */
   payload: Uint8Array | null;
   params: Record<string, ParamValue>;
+  /** Dialects whose layout of this command the line fits (evidence for dialect inference), or null. */
+  layoutDialects: [number, number] | null;
   error: { code: number; name: string | null; meaning: string } | null;
   /** The request this server line answers. */
   reply: { verb: string; trId: number; packet: number; latencyMicros: number; first: boolean } | null;
@@ -83,6 +85,7 @@ export class CommandInterpreter {
       line,
       payload: cmd.payload,
       params: decoded.fields,
+      layoutDialects: decoded.dialects,
       error: null,
       reply: ctx.reply === null ? null : { ...ctx.reply.request, latencyMicros: ctx.reply.latencyMicros, first: ctx.reply.first },
       message: null,

@@ -20,6 +20,8 @@ export interface Expectation {
   nsConn: number;
   packet: number;
   dialect: number | null;
+  /** The NS connection's dialect bounds when it was not negotiated in the capture. */
+  dialectRange: [number, number];
   user: string | null;
   sessionId: string | null;
 }
@@ -173,6 +175,7 @@ export class SessionTracker {
       nsConn: info.conn.id,
       packet: cmd.packet,
       dialect: info.dialect,
+      dialectRange: [...info.dialectRange],
       // The NS user is the one who will join: the caller after XFR, the invitee after RNG.
       user: info.user,
       sessionId,
@@ -191,22 +194,35 @@ export class SessionTracker {
     const e = this.byCookie.get(cookie);
     if (e === undefined) return null;
     info.announcedBy = e;
-    if (e.dialect === null) return null;
+    if (e.dialect === null) {
+      // The NS's dialect was only inferred: the switchboard shares its bounds.
+      this.narrow(info, e.dialectRange[0], e.dialectRange[1]);
+      return null;
+    }
     info.dialect = e.dialect;
     info.dialectSource = 'cookie';
     info.dialectRange = [e.dialect, e.dialect];
     return e.dialect;
   }
 
+  /** Evidence from the parameter layout a command fits: only the dialects with that form remain. */
+  evidence(connId: number, dialects: [number, number] | null): void {
+    const info = this.connections.get(connId)?.info;
+    if (info !== undefined && dialects !== null) this.narrow(info, dialects[0], dialects[1]);
+  }
+
   /** Without a negotiated dialect, each command narrows the range of dialects that have it. */
   private narrowDialect(info: ConnectionInfo, cmd: MsnpCommand): void {
-    if (info.dialectSource !== null && info.dialectSource !== 'inferred') return;
     if (isErrorVerb(cmd.verb)) return;
     const c = commandInfo(cmd.verb);
-    if (c === undefined || c.from <= 0) return;
-    const lo = Math.max(info.dialectRange[0], c.from);
-    const hi = Math.min(info.dialectRange[1], c.to);
-    // Contradictory evidence (a verb outside the range): keep what we had rather than an empty range.
+    if (c !== undefined && c.from > 0) this.narrow(info, c.from, c.to);
+  }
+
+  private narrow(info: ConnectionInfo, from: number, to: number): void {
+    if (info.dialectSource !== null && info.dialectSource !== 'inferred') return;
+    const lo = Math.max(info.dialectRange[0], from);
+    const hi = Math.min(info.dialectRange[1], to);
+    // Contradictory evidence (a form outside the range): keep what we had rather than an empty range.
     if (lo > hi) return;
     info.dialectRange = [lo, hi];
     if (lo !== MIN_DIALECT || hi !== MAX_DIALECT) info.dialectSource = 'inferred';
