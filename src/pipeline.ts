@@ -165,9 +165,10 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
 
   let nextSweep = -Infinity;
   for await (const batch of open(diag)) {
+    // An idle live source tells the time: holes and idle connections time out without new packets.
+    // (currentTs stays the last packet's time, so the end of the capture is stamped as a file would be.)
     if (batch.length === 0 && batch.nowMicros !== undefined && batch.nowMicros > currentTs) {
-      currentTs = batch.nowMicros;
-      reassembler.advanceTime(currentTs, events);
+      reassembler.advanceTime(batch.nowMicros, events);
       if (events.length > 0) drain();
     }
     for (let i = 0; i < batch.length; i++) {

@@ -694,7 +694,7 @@ describe('decodeParams: coverage and edge cases', () => {
     const undocumented = ['RFS', 'LKP', 'GSB', 'GET', 'FSL'];
     const missing = COMMANDS.map((c) => c.verb).filter((v) => !(v in LAYOUTS) && !undocumented.includes(v));
     expect(missing).toEqual([]);
-    for (const v of undocumented) expect(decode('c2s', 15, `${v} 1 2 3`)).toEqual({ fields: {}, problems: [] });
+    for (const v of undocumented) expect(decode('c2s', 15, `${v} 1 2 3`)).toEqual({ fields: {}, dialects: null, problems: [] });
   });
 
   it('reads the MSNObject attributes of later clients, entities and a non-empty Friendly', () => {
