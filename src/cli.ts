@@ -8,6 +8,7 @@ import { readCapture } from './capture/source.js';
 import { registerCaptureCommands } from './commands/capture.js';
 import { analyze } from './pipeline.js';
 import { NdjsonReporter } from './report/ndjson.js';
+import { StatsReporter } from './report/stats.js';
 import { TextOutput } from './report/output.js';
 import type { Reporter } from './report/reporter.js';
 import { TranscriptReporter } from './report/transcript.js';
@@ -35,12 +36,18 @@ function parsePorts(value: string): number[] {
 }
 
 interface ReadOptions {
-  format: 'transcript' | 'ndjson';
+  format: 'transcript' | 'ndjson' | 'stats';
   port: string;
   strict?: boolean;
   detect: boolean;
   showSecrets?: boolean;
   password: string[];
+}
+
+function makeReporter(format: ReadOptions['format'], output: TextOutput): Reporter {
+  if (format === 'ndjson') return new NdjsonReporter(output);
+  if (format === 'stats') return new StatsReporter(output);
+  return new TranscriptReporter(output);
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -50,7 +57,7 @@ function collect(value: string, previous: string[]): string[] {
 async function runRead(input: string, opts: ReadOptions): Promise<number> {
   const ports = parsePorts(opts.port);
   const output = new TextOutput(process.stdout);
-  const reporter: Reporter = opts.format === 'ndjson' ? new NdjsonReporter(output) : new TranscriptReporter(output);
+  const reporter = makeReporter(opts.format, output);
   const analysis = { ports, detect: opts.detect, showSecrets: opts.showSecrets ?? false, passwords: opts.password };
   const summary = await analyze((diag) => readCapture(input, diag), reporter, analysis, output);
   await output.end();
@@ -72,7 +79,7 @@ export function buildProgram(): Command {
     .command('read')
     .description('decode MSNP from a capture file (pcap, nanosecond pcap, pcapng) or "-" for stdin')
     .argument('<file>', 'capture file, or - to read a capture stream from stdin')
-    .addOption(new Option('--format <format>', 'output format').choices(['transcript', 'ndjson']).default('transcript'))
+    .addOption(new Option('--format <format>', 'output format').choices(['transcript', 'ndjson', 'stats']).default('transcript'))
     .option('--port <list>', 'comma-separated TCP ports that carry MSNP', '1863')
     .option('--no-detect', 'only decode the --port ports and announced switchboards, not MSNP recognised by content on other ports')
     .option('--show-secrets', 'show tickets, cookies and login responses as sent (redacted by default)')
@@ -84,6 +91,7 @@ export function buildProgram(): Command {
 Examples:
   msnsniff read trace.pcap
   msnsniff read --format ndjson trace.pcapng > events.ndjson
+  msnsniff read --format stats trace.pcap
   msnsniff read --port 1863,1864 escargot.pcap
   tcpdump -i eth0 -U -w - 'tcp port 1863' | msnsniff read -
 

@@ -24,6 +24,8 @@ function capturesIn(dir: string): string[] {
 // XFR/RNG announcements (and content detection), not from a --port list.
 const cases = [...capturesIn('real'), ...capturesIn('escargot-loopback')].map((file) => ({ file, ports: [1863] }));
 
+const GOLDEN_EXTENSION = { ndjson: 'ndjson', transcript: 'txt', stats: 'stats.txt' } as const;
+
 describe('golden outputs on the shared corpus', () => {
   it('finds the corpus beside the project', () => {
     expect(existsSync(corpus), `corpus expected at ${corpus}`).toBe(true);
@@ -32,10 +34,10 @@ describe('golden outputs on the shared corpus', () => {
 
   for (const { file, ports } of cases) {
     const name = basename(file).replace(/\.(pcap|pcapng)$/, '');
-    for (const format of ['ndjson', 'transcript'] as const) {
+    for (const format of ['ndjson', 'transcript', 'stats'] as const) {
       it(`${name} (${format})`, async () => {
         const { text } = await runAnalysis(file, { format, ports });
-        const golden = join(here, `${name}.${format === 'ndjson' ? 'ndjson' : 'txt'}`);
+        const golden = join(here, `${name}.${GOLDEN_EXTENSION[format]}`);
         if (update) writeFileSync(golden, text);
         expect(existsSync(golden), `missing ${golden}: run with UPDATE_GOLDEN=1`).toBe(true);
         expect(text).toBe(readFileSync(golden, 'utf8'));

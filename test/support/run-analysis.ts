@@ -6,6 +6,7 @@ import { analyze } from '../../src/pipeline.js';
 import { NdjsonReporter } from '../../src/report/ndjson.js';
 import { TextOutput } from '../../src/report/output.js';
 import type { Summary } from '../../src/report/reporter.js';
+import { StatsReporter } from '../../src/report/stats.js';
 import { TranscriptReporter } from '../../src/report/transcript.js';
 
 export interface AnalysisResult {
@@ -15,7 +16,7 @@ export interface AnalysisResult {
 
 export async function runAnalysis(
   input: string | Uint8Array,
-  opts: { format?: 'ndjson' | 'transcript'; ports?: number[] } = {},
+  opts: { format?: 'ndjson' | 'transcript' | 'stats'; ports?: number[] } = {},
 ): Promise<AnalysisResult> {
   const chunks: string[] = [];
   const sink = new Writable({
@@ -25,7 +26,7 @@ export async function runAnalysis(
     },
   });
   const output = new TextOutput(sink);
-  const reporter = opts.format === 'transcript' ? new TranscriptReporter(output) : new NdjsonReporter(output);
+  const reporter = opts.format === 'transcript' ? new TranscriptReporter(output) : opts.format === 'stats' ? new StatsReporter(output) : new NdjsonReporter(output);
   const source = typeof input === 'string' ? input : Readable.from([Buffer.from(input)]);
   const summary = await analyze((diag) => readCapture(source, diag), reporter, { ports: opts.ports ?? [1863] }, output);
   await output.end();
