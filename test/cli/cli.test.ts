@@ -90,6 +90,45 @@ describe('msnsniff read', () => {
   });
 });
 
+describe('options that change the analysis', () => {
+  const corpus = join(projectRoot, '../shared/corpus/escargot-loopback');
+  const edgeCases = join(corpus, 'escargot2017-server_scripted-client_edge-cases_bad-length+mid-payload-close.pcap');
+  const md5 = join(corpus, 'escargot2017-server_scripted-client_msnp5+msnp2-md5_ns+sb.pcap');
+  const twn = join(corpus, 'escargot2017-server_scripted-client_msnp8-twn_ns+sb+p2p-ft.pcap');
+
+  it('--strict exits 1 when an error-severity diagnostic was reported, 0 without it', async () => {
+    const plain = await runCli(['read', '--format', 'stats', edgeCases]);
+    expect(plain.code).toBe(0);
+    const strict = await runCli(['read', '--format', 'stats', '--strict', edgeCases]);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/msnp\.bad_length/);
+  });
+
+  it('redacts tickets and cookies by default and shows them with --show-secrets', async () => {
+    const redacted = await runCli(['read', '--format', 'ndjson', twn]);
+    const shown = await runCli(['read', '--format', 'ndjson', '--show-secrets', twn]);
+    const cookieLine = (text: string) => text.split('\n').find((l) => l.includes('"verb":"XFR"') && l.includes('"CKI"')) ?? '';
+    expect(cookieLine(redacted.stdout)).toMatch(/«redacted 20 chars»/);
+    expect(cookieLine(shown.stdout)).not.toMatch(/redacted/);
+    expect(cookieLine(shown.stdout)).toMatch(/"CKI","[0-9a-f]{20}"/);
+  });
+
+  it('--password verifies MD5 logins: the right password matches, a wrong login does not', async () => {
+    const r = await runCli(['read', '--password', 'alicepass', '--password', 'bobpass', md5]);
+    expect(r.code).toBe(0);
+    const verdicts = r.stdout.split('\n').filter((l) => l.includes('MD5 login response'));
+    // Alice logs in once, bob fails once (wrong password → 911) and then succeeds.
+    expect(verdicts.filter((l) => l.includes('✓'))).toHaveLength(2);
+    expect(verdicts.filter((l) => l.includes('✗'))).toHaveLength(1);
+  });
+
+  it('--format stats prints the tables', async () => {
+    const r = await runCli(['read', '--format', 'stats', twn]);
+    expect(r.stdout).toMatch(/MSNP connections/);
+    expect(r.stdout).toMatch(/│ MSG +│ 18 +│ 18 +│ 36 /);
+  });
+});
+
 describe('help and version', () => {
   it('--version prints the package version', async () => {
     const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
