@@ -307,14 +307,14 @@ export function decodeMimeBody(headers: MimeHeader[], body: Uint8Array, ctx: Mes
     problems,
   };
   // Continuation parts carry a piece of someone else's body: nothing to type until reassembled.
-  if (chunk !== null && chunk.index > 0) return { ...base, kind: 'chunk' };
+  if (chunk !== null && chunk.index > 0) return Object.assign(base, { kind: 'chunk' as const });
   const allowTrailingCut = chunk !== null;
   const text = (): string => bodyText(body, problems, allowTrailingCut);
   const fields = (): MimeHeader[] => bodyFields(headers, body, problems);
   switch (ct.type) {
     case '':
       problems.push('msnp.missing_content_type: the message has no Content-Type header');
-      return { ...base, kind: 'unknown' };
+      return Object.assign(base, { kind: 'unknown' as const });
     case 'text/plain': {
       // Bodies are UTF-8 in practice; an explicit other charset that the platform knows is honoured.
       const declared = charset === null || /^utf-?8$/i.test(charset.trim()) ? null : textDecoderFor(charset);
@@ -322,38 +322,35 @@ export function decodeMimeBody(headers: MimeHeader[], body: Uint8Array, ctx: Mes
       const invalid = decoded.invalid - (allowTrailingCut && decoded.trailingIncomplete ? 1 : 0);
       if (invalid > 0) problems.push(invalidUtf8Problem(invalid, body.length));
       const fmt = header({ headers }, 'X-MMS-IM-Format');
-      return {
-        ...base,
-        kind: 'text',
+      return Object.assign(base, {
+        kind: 'text' as const,
         text: decoded.text,
         font: fmt === undefined ? null : parseImFormat(fmt, problems),
         invalidUtf8: invalid,
-      };
+      });
     }
     case 'text/x-msmsgscontrol':
-      return { ...base, kind: 'typing', typingUser: header({ headers }, 'TypingUser')?.trim() ?? null };
+      return Object.assign(base, { kind: 'typing' as const, typingUser: header({ headers }, 'TypingUser')?.trim() ?? null });
     case 'text/x-msmsgsprofile':
       return profile(base, fields());
     case 'text/x-msmsgsinitialemailnotification': {
       const f = fields();
       const g = (n: string) => field(f, n);
-      return {
-        ...base,
-        kind: 'email-initial',
+      return Object.assign(base, {
+        kind: 'email-initial' as const,
         fields: f,
         inboxUnread: int(g('Inbox-Unread')),
         foldersUnread: int(g('Folders-Unread')),
         inboxUrl: g('Inbox-URL') ?? null,
         foldersUrl: g('Folders-URL') ?? null,
         postUrl: g('Post-URL') ?? null,
-      };
+      });
     }
     case 'text/x-msmsgsemailnotification': {
       const f = fields();
       const g = (n: string) => field(f, n);
-      return {
-        ...base,
-        kind: 'email-new',
+      return Object.assign(base, {
+        kind: 'email-new' as const,
         fields: f,
         from: orNull(g('From'), decodeMimeWords),
         fromAddress: g('From-Addr') ?? null,
@@ -362,63 +359,60 @@ export function decodeMimeBody(headers: MimeHeader[], body: Uint8Array, ctx: Mes
         messageUrl: g('Message-URL') ?? null,
         postUrl: g('Post-URL') ?? null,
         id: g('id') ?? null,
-      };
+      });
     }
     case 'text/x-msmsgsactivemailnotification': {
       const f = fields();
       const g = (n: string) => field(f, n);
-      return { ...base, kind: 'email-activity', fields: f, srcFolder: g('Src-Folder') ?? null, destFolder: g('Dest-Folder') ?? null, messageDelta: int(g('Message-Delta')) };
+      return Object.assign(base, { kind: 'email-activity' as const, fields: f, srcFolder: g('Src-Folder') ?? null, destFolder: g('Dest-Folder') ?? null, messageDelta: int(g('Message-Delta')) });
     }
     case 'text/x-msmsgsinitialmdatanotification':
     case 'text/x-msmsgsoimnotification': {
       const f = fields();
       const g = (n: string) => field(f, n);
       const md = g('Mail-Data');
-      return {
-        ...base,
-        kind: 'mail-data',
-        notification: ct.type === 'text/x-msmsgsoimnotification' ? 'oim' : 'initial',
+      return Object.assign(base, {
+        kind: 'mail-data' as const,
+        notification: ct.type === 'text/x-msmsgsoimnotification' ? ('oim' as const) : ('initial' as const),
         fields: f,
         mailData: md === undefined ? null : parseMailData(md, problems),
         inboxUrl: g('Inbox-URL') ?? null,
         foldersUrl: g('Folders-URL') ?? null,
         postUrl: g('Post-URL') ?? null,
-      };
+      });
     }
     case 'text/x-msnmsgr-datacast':
       return datacast(base, fields(), problems);
     case 'text/x-mms-emoticon':
     case 'text/x-mms-animemoticon':
-      return { ...base, kind: 'emoticons', animated: ct.type === 'text/x-mms-animemoticon', emoticons: emoticons(text(), problems) };
+      return Object.assign(base, { kind: 'emoticons' as const, animated: ct.type === 'text/x-mms-animemoticon', emoticons: emoticons(text(), problems) });
     case 'text/x-clientcaps':
     case 'text/x-clientinfo': {
       const f = fields();
       const logging = field(f, 'Chat-Logging')?.trim() ?? null;
-      return {
-        ...base,
-        kind: 'client-caps',
+      return Object.assign(base, {
+        kind: 'client-caps' as const,
         fields: f,
         clientName: field(f, 'Client-Name') ?? null,
         chatLogging: logging,
         chatLoggingMeaning: logging === null ? null : (CHAT_LOGGING[logging.toUpperCase()] ?? null),
-      };
+      });
     }
     case 'application/x-msmsgssystemmessage':
     case 'text/x-msmsgssystemmessage': {
       const f = fields();
       const systemType = int(field(f, 'Type'));
       const arg1 = field(f, 'Arg1') ?? null;
-      return {
-        ...base,
-        kind: 'system',
+      return Object.assign(base, {
+        kind: 'system' as const,
         fields: f,
         systemType,
         arg1,
         description: systemType === 1 ? `server going down for maintenance in ${arg1 ?? '?'} minutes` : null,
-      };
+      });
     }
     case 'text/x-keepalive':
-      return { ...base, kind: 'keepalive' };
+      return Object.assign(base, { kind: 'keepalive' as const });
     case 'text/x-msmsgsinvite':
       return invite(base, fields());
     case 'application/x-msnmsgrp2p':
@@ -427,7 +421,7 @@ export function decodeMimeBody(headers: MimeHeader[], body: Uint8Array, ctx: Mes
     case 'application/x-ms-ink':
       return ink(base, ct.type === 'image/gif' ? 'gif' : 'isf', body, problems);
     default:
-      return { ...base, kind: 'unknown' };
+      return Object.assign(base, { kind: 'unknown' as const });
   }
 }
 
@@ -600,9 +594,8 @@ function profile(base: ContentBase, f: MimeHeader[]): ProfileContent {
   }
   const port = int(g('ClientPort'));
   const ip = g('ClientIP')?.trim();
-  return {
-    ...base,
-    kind: 'profile',
+  return Object.assign(base, {
+    kind: 'profile' as const,
     fields: f,
     loginTime: int(g('LoginTime')),
     memberIdHigh: high,
@@ -614,7 +607,7 @@ function profile(base: ContentBase, f: MimeHeader[]): ProfileContent {
     clientIp: ip === undefined || ip === '' ? null : ip,
     clientPort: port,
     clientPortSwapped: port === null || port < 0 || port > 0xffff ? null : ((port & 0xff) << 8) | (port >> 8),
-  };
+  });
 }
 
 function nonEmpty(v: string | undefined): string | null {
@@ -672,7 +665,7 @@ function datacast(base: ContentBase, f: MimeHeader[], problems: string[]): Datac
     for (const p of parsed.problems) problems.push(`msnp.bad_xml: ${p}`);
   }
   const name = id === null ? undefined : DATACAST[String(id)];
-  return { ...base, kind: 'datacast', fields: f, id, idName: name === undefined ? null : name.replace(/\s*\(.*\)$/, ''), data, msnObject };
+  return Object.assign(base, { kind: 'datacast' as const, fields: f, id, idName: name === undefined ? null : name.replace(/\s*\(.*\)$/, ''), data, msnObject });
 }
 
 /** `shortcut TAB msnobj TAB` repeated (§6.5). */
@@ -694,9 +687,8 @@ function emoticons(text: string, problems: string[]): EmoticonEntry[] {
 function invite(base: ContentBase, f: MimeHeader[]): InviteContent {
   const g = (n: string) => field(f, n);
   const guid = g('Application-GUID')?.trim() ?? null;
-  return {
-    ...base,
-    kind: 'invite',
+  return Object.assign(base, {
+    kind: 'invite' as const,
     fields: f,
     command: g('Invitation-Command')?.trim().toUpperCase() ?? null,
     applicationName: g('Application-Name') ?? null,
@@ -710,7 +702,7 @@ function invite(base: ContentBase, f: MimeHeader[]): InviteContent {
     authCookie: nonEmpty(g('AuthCookie')),
     cancelCode: nonEmpty(g('Cancel-Code')),
     senderConnect: g('Sender-Connect')?.trim().toUpperCase() === 'TRUE',
-  };
+  });
 }
 
 function p2p(base: ContentBase, headers: MimeHeader[], body: Uint8Array, ctx: MessageContext, problems: string[]): P2pContent {
@@ -723,15 +715,14 @@ function p2p(base: ContentBase, headers: MimeHeader[], body: Uint8Array, ctx: Me
     slp = parseSlp(data, { partial: !packet.chunk.last });
     problems.push(...slp.problems);
   }
-  return {
-    ...base,
-    kind: 'p2p',
+  return Object.assign(base, {
+    kind: 'p2p' as const,
     p2pDest: header({ headers }, 'P2P-Dest')?.trim() ?? null,
     p2pSrc: header({ headers }, 'P2P-Src')?.trim() ?? null,
     packet,
     dataOffset: base.bodyOffset + packet.dataOffset,
     slp,
-  };
+  });
 }
 
 function ink(base: ContentBase, format: 'gif' | 'isf', body: Uint8Array, problems: string[]): InkContent {
@@ -739,7 +730,7 @@ function ink(base: ContentBase, format: 'gif' | 'isf', body: Uint8Array, problem
   if (head.toLowerCase() === 'base64:') {
     const text = Buffer.from(body.subarray(7)).toString('latin1').replace(/\s+/g, '');
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) problems.push('msnp.bad_value: ink data is not clean base64');
-    return { ...base, kind: 'ink', format, encoding: 'base64', dataBytes: Buffer.from(text, 'base64').length };
+    return Object.assign(base, { kind: 'ink' as const, format, encoding: 'base64' as const, dataBytes: Buffer.from(text, 'base64').length });
   }
-  return { ...base, kind: 'ink', format, encoding: 'binary', dataBytes: body.length };
+  return Object.assign(base, { kind: 'ink' as const, format, encoding: 'binary' as const, dataBytes: body.length });
 }

@@ -201,7 +201,7 @@ const UUN_TYPES: Record<string, string> = CONSTANTS.uun_ubn_types;
 export function decodeXmlPayload(verb: string, payload: Uint8Array, dialect: number | null, args: readonly string[] = []): XmlPayload {
   const v = verb.toUpperCase();
   const base: PayloadBase = { verb: v, bytes: payload.length, problems: [] };
-  if (payload.length === 0) return { ...base, kind: 'empty' };
+  if (payload.length === 0) return Object.assign(base, { kind: 'empty' as const });
   switch (v) {
     case 'SDG':
     case 'NFY':
@@ -216,7 +216,7 @@ export function decodeXmlPayload(verb: string, payload: Uint8Array, dialect: num
   if (text.invalid > 0) base.problems.push(`msnp.invalid_utf8: ${text.invalid} invalid UTF-8 sequences in the ${v} payload`);
   if (!/^\s*</.test(text.text)) {
     if (['UUX', 'UBX', 'ADL', 'RML', 'FQY', 'NOT', 'IPG', 'GCF'].includes(v)) base.problems.push(`msnp.bad_xml: ${v} payload is not XML`);
-    return { ...base, kind: 'opaque' };
+    return Object.assign(base, { kind: 'opaque' as const });
   }
   const doc = parseXml(text.text);
   for (const p of doc.problems) base.problems.push(`msnp.bad_xml: ${p}`);
@@ -234,7 +234,7 @@ export function decodeXmlPayload(verb: string, payload: Uint8Array, dialect: num
     case 'GCF':
       return config(base, doc);
     default:
-      return { ...base, kind: 'xml', root: doc.root?.name ?? null };
+      return Object.assign(base, { kind: 'xml' as const, root: doc.root?.name ?? null });
   }
 }
 
@@ -285,9 +285,8 @@ function status(base: PayloadBase, doc: XmlDocument): StatusPayload {
   }
   const known = new Set(['psm', 'currentmedia', 'machineguid', 'ddp', 'signaturesound', 'scene', 'colorscheme', 'endpointdata', 'privateendpointdata']);
   const cm = childText(data, 'CurrentMedia');
-  return {
-    ...base,
-    kind: 'status',
+  return Object.assign(base, {
+    kind: 'status' as const,
     root: doc.root?.name ?? null,
     psm: childText(data, 'PSM') ?? null,
     currentMedia: cm === undefined ? null : parseCurrentMedia(cm),
@@ -301,7 +300,7 @@ function status(base: PayloadBase, doc: XmlDocument): StatusPayload {
     otherElements: childElements(data)
       .map((e) => e.name)
       .filter((n) => !known.has(n.toLowerCase())),
-  };
+  });
 }
 
 function uint(v: string | undefined): number | null {
@@ -358,7 +357,7 @@ function membership(base: PayloadBase, doc: XmlDocument): MembershipPayload {
       });
     }
   }
-  return { ...base, kind: 'membership', initial: attr(ml, 'l') === '1', contacts, emptyDomains };
+  return Object.assign(base, { kind: 'membership' as const, initial: attr(ml, 'l') === '1', contacts, emptyDomains });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -387,9 +386,8 @@ function notification(base: PayloadBase, doc: XmlDocument): NotificationPayload 
     };
   });
   const textEl = child(n, 'TEXT') ?? childElements(n, 'MSG').map((m) => child(m, 'TEXT')).find((e) => e !== undefined);
-  return {
-    ...base,
-    kind: 'notification',
+  return Object.assign(base, {
+    kind: 'notification' as const,
     id: attr(n, 'id') ?? null,
     version: attr(n, 'ver') ?? null,
     siteId: attr(n, 'siteid') ?? null,
@@ -398,7 +396,7 @@ function notification(base: PayloadBase, doc: XmlDocument): NotificationPayload 
     from: from === undefined ? null : { pid: attr(from, 'pid') ?? null, name: attr(from, 'name') ?? null },
     messages,
     text: textEl === undefined ? null : textOf(textEl),
-  };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -418,7 +416,7 @@ function config(base: PayloadBase, doc: XmlDocument): ConfigPayload {
   else if (policies.length > 0) summary = `${policies.length} polic${policies.length === 1 ? 'y' : 'ies'}: ${policies.map((p) => p.type ?? '?').join(', ')}`;
   else if (root.name.toLowerCase() === 'config') summary = `shields config, ${shieldClients.length} client rule${shieldClients.length === 1 ? '' : 's'}`;
   else summary = `<${root.name}> with ${childElements(root).length} child elements`;
-  return { ...base, kind: 'config', root: root?.name ?? null, summary, policies, shieldClients };
+  return Object.assign(base, { kind: 'config' as const, root: root?.name ?? null, summary, policies, shieldClients });
 }
 
 /** Rough size of an element's text content (for summaries; the XML itself is not re-serialised). */
@@ -444,9 +442,8 @@ function userNotification(base: PayloadBase, payload: Uint8Array, args: readonly
   // UUN TrID handle type len / UBN handle type len: the type is always the next-to-last parameter.
   const type = args.length >= 3 ? uint(args[args.length - 2]) : null;
   const target = args.length >= 3 ? (args[args.length - 3] ?? null) : null;
-  const result: UserNotificationPayload = {
-    ...base,
-    kind: 'user-notification',
+  const result: UserNotificationPayload = Object.assign(base, {
+    kind: 'user-notification' as const,
     target,
     type,
     typeName: type === null ? null : (UUN_TYPES[String(type)] ?? null),
@@ -454,7 +451,7 @@ function userNotification(base: PayloadBase, payload: Uint8Array, args: readonly
     rootAttributes: [],
     slp: null,
     text: null,
-  };
+  });
   const text = decodeUtf8(payload);
   const looksXml = /^\s*</.test(text.text);
   const looksSlp = /^(?:[A-Za-z]+ \S+ MSNSLP\/\d\.\d|MSNSLP\/\d\.\d \d{3})/.test(text.text);
@@ -491,7 +488,7 @@ function multipart(base: PayloadBase, payload: Uint8Array, dialect: number | nul
     for (const p of doc.problems) base.problems.push(`msnp.bad_xml: ${p}`);
     document = typedDocument(content.contentType, doc, base.problems);
   }
-  return { ...base, ...rest, kind: 'multipart', document };
+  return Object.assign(base, { ...rest, kind: 'multipart' as const, document });
 }
 
 function typedDocument(contentType: string, doc: XmlDocument, problems: string[]): MultipartDocument {

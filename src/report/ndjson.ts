@@ -121,13 +121,19 @@ export class NdjsonReporter implements Reporter {
  * body offset) and without empty defaults: MSG events are most of the output, so every field counts.
  */
 function compactMessage(m: MessageContent): Record<string, unknown> {
-  const { headers: _headers, bodyOffset: _offset, chunk, problems, ...rest } = m;
-  const out: Record<string, unknown> = rest;
-  if (chunk !== null) out.chunk = chunk;
-  if (problems.length > 0) out.problems = problems;
+  // A shallow copy with the bulky duplicates removed (not rest/spread syntax: a slow path in V8, per MSG).
+  const out: Record<string, unknown> = {};
+  Object.assign(out, m);
+  delete out.headers;
+  delete out.bodyOffset;
+  if (m.chunk === null) delete out.chunk;
+  if (m.problems.length === 0) delete out.problems;
   if (m.kind === 'text' && m.font !== null) {
-    const { raw: _raw, other, ...font } = m.font;
-    out.font = other.length > 0 ? { ...font, other } : font;
+    const font: Record<string, unknown> = {};
+    Object.assign(font, m.font);
+    delete font.raw;
+    if (m.font.other.length === 0) delete font.other;
+    out.font = font;
   }
   return out;
 }

@@ -115,8 +115,8 @@ export class TransactionTracker {
       return null;
     }
     req.replies++;
-    const { replies, ...request } = req;
-    return { request, latencyMicros: cmd.tsMicros - req.tsMicros, first: replies === 1 };
+    const request: RequestRef = { verb: req.verb, trId: req.trId, packet: req.packet, tsMicros: req.tsMicros };
+    return { request, latencyMicros: cmd.tsMicros - req.tsMicros, first: req.replies === 1 };
   }
 
   private remember(req: Pending): void {
@@ -130,6 +130,6 @@ export class TransactionTracker {
 
   /** Requests still waiting for an answer when the connection ended. */
   unanswered(): RequestRef[] {
-    return [...this.pending.values()].map(({ replies: _replies, ...r }) => r);
+    return [...this.pending.values()].map((r) => ({ verb: r.verb, trId: r.trId, packet: r.packet, tsMicros: r.tsMicros }));
   }
 }
