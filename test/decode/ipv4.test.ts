@@ -2,25 +2,11 @@
 // reversed, overlapping, duplicated, expired, over the byte limit).
 
 import { describe, expect, it } from 'vitest';
-import type { RawPacket } from '../../src/capture/packet.js';
-import { PacketDecoder, type DecoderOptions } from '../../src/decode/decoder.js';
-import type { TcpSegment } from '../../src/decode/segment.js';
-import type { Diagnostic } from '../../src/diag.js';
 import { Conversation, buildFrames, fragmentIpv4, tcpDatagram, udpDatagram } from '../support/capture-builder.js';
+import { decodeAll, payloadText } from '../support/decode-frames.js';
 
-function decodeAll(frames: readonly RawPacket[], opts: DecoderOptions = {}): { decoder: PacketDecoder; segments: TcpSegment[]; diags: Diagnostic[] } {
-  const diags: Diagnostic[] = [];
-  const decoder = new PacketDecoder((d) => diags.push(d), opts);
-  const segments: TcpSegment[] = [];
-  for (const f of frames) {
-    const s = decoder.decode(f);
-    if (s !== null) segments.push(s);
-  }
-  decoder.flush();
-  return { decoder, segments, diags };
-}
 
-const text = (s: TcpSegment): string => Buffer.from(s.payload).toString('latin1');
+const text = payloadText;
 
 /** A 3000-byte MSG, recognisable at every offset. */
 const BIG = Array.from({ length: 3000 }, (_, i) => String.fromCharCode(65 + (i % 26))).join('');

@@ -2,26 +2,12 @@
 // and RFC 5952 address text.
 
 import { describe, expect, it } from 'vitest';
-import type { RawPacket } from '../../src/capture/packet.js';
-import { PacketDecoder } from '../../src/decode/decoder.js';
 import { ipv6ToString } from '../../src/decode/ipv6.js';
-import type { TcpSegment } from '../../src/decode/segment.js';
-import type { Diagnostic } from '../../src/diag.js';
 import { Conversation, type Ipv6Ext, buildFrames, fragmentIpv6, ipDatagram, ipv6Bytes, tcpDatagram } from '../support/capture-builder.js';
+import { decodeAll, payloadText } from '../support/decode-frames.js';
 
-function decodeAll(frames: readonly RawPacket[]): { decoder: PacketDecoder; segments: TcpSegment[]; diags: Diagnostic[] } {
-  const diags: Diagnostic[] = [];
-  const decoder = new PacketDecoder((d) => diags.push(d));
-  const segments: TcpSegment[] = [];
-  for (const f of frames) {
-    const s = decoder.decode(f);
-    if (s !== null) segments.push(s);
-  }
-  decoder.flush();
-  return { decoder, segments, diags };
-}
 
-const text = (s: TcpSegment): string => Buffer.from(s.payload).toString('latin1');
+const text = payloadText;
 const BIG = Array.from({ length: 4000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
 
 function conv6(): Conversation {

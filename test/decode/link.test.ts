@@ -3,22 +3,9 @@
 
 import { describe, expect, it } from 'vitest';
 import type { RawPacket } from '../../src/capture/packet.js';
-import { PacketDecoder } from '../../src/decode/decoder.js';
-import type { TcpSegment } from '../../src/decode/segment.js';
-import type { Diagnostic } from '../../src/diag.js';
 import { type BuildOptions, Conversation, buildFrames, frameIp, toIpv6, udpDatagram } from '../support/capture-builder.js';
+import { decodeAll } from '../support/decode-frames.js';
 
-function decodeAll(frames: readonly RawPacket[]): { decoder: PacketDecoder; segments: TcpSegment[]; diags: Diagnostic[] } {
-  const diags: Diagnostic[] = [];
-  const decoder = new PacketDecoder((d) => diags.push(d));
-  const segments: TcpSegment[] = [];
-  for (const f of frames) {
-    const s = decoder.decode(f);
-    if (s !== null) segments.push(s);
-  }
-  decoder.flush();
-  return { decoder, segments, diags };
-}
 
 function chat(client = '10.0.0.2:50000', server = '10.0.0.1:1863'): Conversation {
   return new Conversation({ client, server, isn: { client: 1000, server: 5000 } })

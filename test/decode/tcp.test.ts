@@ -1,25 +1,12 @@
 // TCP header: options skipped, flags and 32-bit numbers read as unsigned, bad data offsets reported.
 
 import { describe, expect, it } from 'vitest';
-import type { RawPacket } from '../../src/capture/packet.js';
-import { PacketDecoder } from '../../src/decode/decoder.js';
-import { TcpFlag, type TcpSegment } from '../../src/decode/segment.js';
-import type { Diagnostic } from '../../src/diag.js';
+import { TcpFlag } from '../../src/decode/segment.js';
 import { Conversation, TCP, buildFrames, tcpDatagram } from '../support/capture-builder.js';
+import { decodeAll, payloadText } from '../support/decode-frames.js';
 
-function decodeAll(frames: readonly RawPacket[]): { decoder: PacketDecoder; segments: TcpSegment[]; diags: Diagnostic[] } {
-  const diags: Diagnostic[] = [];
-  const decoder = new PacketDecoder((d) => diags.push(d));
-  const segments: TcpSegment[] = [];
-  for (const f of frames) {
-    const s = decoder.decode(f);
-    if (s !== null) segments.push(s);
-  }
-  decoder.flush();
-  return { decoder, segments, diags };
-}
 
-const text = (s: TcpSegment): string => Buffer.from(s.payload).toString('latin1');
+const text = payloadText;
 
 describe('TCP header', () => {
   it.each([
