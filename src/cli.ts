@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { readCapture } from './capture/source.js';
 import { registerCaptureCommands } from './commands/capture.js';
-import { analyze } from './pipeline.js';
+import { type AnalysisOptions, analyze } from './pipeline.js';
 import { NdjsonReporter } from './report/ndjson.js';
 import { StatsReporter } from './report/stats.js';
 import { TextOutput } from './report/output.js';
@@ -42,6 +42,32 @@ interface ReadOptions {
   detect: boolean;
   showSecrets?: boolean;
   password: string[];
+  maxConnections?: string;
+  maxBuffer?: string;
+  idleTimeout?: string;
+  holeTimeout?: string;
+}
+
+/** A positive number from a flag, or a one-line usage error naming the flag. */
+function positive(value: string | undefined, flag: string, scale: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`invalid ${flag} "${value}" (expected a positive number)`);
+  return Math.round(n * scale);
+}
+
+/** The memory and time bounds of the analysis, from their flags (unset: the stages' defaults). */
+function limitsOf(opts: ReadOptions): Partial<AnalysisOptions> {
+  const limits: Partial<AnalysisOptions> = {};
+  const maxConnections = positive(opts.maxConnections, '--max-connections', 1);
+  const maxBuffer = positive(opts.maxBuffer, '--max-buffer', 1024);
+  const idle = positive(opts.idleTimeout, '--idle-timeout', 1e6);
+  const hole = positive(opts.holeTimeout, '--hole-timeout', 1e6);
+  if (maxConnections !== undefined) limits.maxConnections = maxConnections;
+  if (maxBuffer !== undefined) limits.maxBufferedBytesPerDirection = maxBuffer;
+  if (idle !== undefined) limits.idleTimeoutMicros = idle;
+  if (hole !== undefined) limits.holeTimeoutMicros = hole;
+  return limits;
 }
 
 function makeReporter(format: ReadOptions['format'], output: TextOutput): Reporter {
@@ -58,7 +84,7 @@ async function runRead(input: string, opts: ReadOptions): Promise<number> {
   const ports = parsePorts(opts.port);
   const output = new TextOutput(process.stdout);
   const reporter = makeReporter(opts.format, output);
-  const analysis = { ports, detect: opts.detect, showSecrets: opts.showSecrets ?? false, passwords: opts.password };
+  const analysis: AnalysisOptions = { ports, detect: opts.detect, showSecrets: opts.showSecrets ?? false, passwords: opts.password, ...limitsOf(opts) };
   const summary = await analyze((diag) => readCapture(input, diag), reporter, analysis, output);
   await output.end();
   return opts.strict && summary.diagnosticsBySeverity.error > 0 ? EXIT_STRICT : EXIT_OK;
@@ -85,6 +111,10 @@ export function buildProgram(): Command {
     .option('--show-secrets', 'show tickets, cookies and login responses as sent (redacted by default)')
     .option('--password <password>', 'a password to verify MD5 logins (MSNP2-7) against; repeatable', collect, [])
     .option('--strict', 'exit 1 when any error-severity diagnostic was reported')
+    .option('--max-connections <n>', 'TCP connections tracked at once; the least recently active is closed beyond it (default 65536)')
+    .option('--max-buffer <KiB>', 'out-of-order bytes held per connection direction before a hole is skipped (default 4096 KiB)')
+    .option('--idle-timeout <s>', 'capture-time seconds after which a silent connection is closed (default 900)')
+    .option('--hole-timeout <s>', 'capture-time seconds a hole in a stream may wait for its bytes (default 10)')
     .addHelpText(
       'after',
       `

@@ -29,6 +29,7 @@ export interface AnalysisOptions {
   maxBufferedBytesPerDirection?: number;
   maxConnections?: number;
   idleTimeoutMicros?: number;
+  holeTimeoutMicros?: number;
 }
 
 /** Opens the packet source; diagnostics of the capture reader go to `diag`. */
@@ -86,6 +87,7 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
       ...(opts.maxBufferedBytesPerDirection !== undefined && { maxBufferedBytesPerDirection: opts.maxBufferedBytesPerDirection }),
       ...(opts.maxConnections !== undefined && { maxConnections: opts.maxConnections }),
       ...(opts.idleTimeoutMicros !== undefined && { idleTimeoutMicros: opts.idleTimeoutMicros }),
+      ...(opts.holeTimeoutMicros !== undefined && { holeTimeoutMicros: opts.holeTimeoutMicros }),
     },
     diag,
   );

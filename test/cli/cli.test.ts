@@ -122,6 +122,15 @@ describe('options that change the analysis', () => {
     expect(verdicts.filter((l) => l.includes('✗'))).toHaveLength(1);
   });
 
+  it('memory bounds are flags: --max-connections 1 evicts and says so; a bad value is a usage error', async () => {
+    const r = await runCli(['read', '--format', 'stats', '--max-connections', '1', twn]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/tcp\.connection_limit/);
+    const bad = await runCli(['read', '--max-buffer', 'lots', twn]);
+    expect(bad.code).toBe(2);
+    expectOneLineError(bad.stderr, /--max-buffer/);
+  });
+
   it('--format stats prints the tables', async () => {
     const r = await runCli(['read', '--format', 'stats', twn]);
     expect(r.stdout).toMatch(/MSNP connections/);
