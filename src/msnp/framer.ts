@@ -5,7 +5,7 @@
 import type { Diagnostic, Direction } from '../diag.js';
 import type { Connection } from '../tcp/stream.js';
 import type { FramerOutput, MsnpCommand } from './command.js';
-import { isErrorVerb, isKnownVerb, payloadLength, transactionId } from './commands.js';
+import { commandInfo, isErrorVerb, isKnownVerb, payloadLength, transactionId } from './commands.js';
 
 export interface FramerLimits {
   /** Longest command line accepted before the stream is declared desynchronised. */
@@ -267,7 +267,10 @@ export class DirectionFramer {
       // Error replies come from the server and always carry a numeric TrID (or nothing).
       return this.dir === 's2c' && (line.length === 3 || (line[4] !== undefined && line[4] >= 48 && line[4] <= 57));
     }
-    return isKnownVerb(verb, this.dir);
+    if (!isKnownVerb(verb, this.dir)) return false;
+    // A verb that always carries a TrID here must show one: `PUT /upload HTTP/1.1` on an MSNP port is
+    // not MSNP's PUT, and `GET`, `DEL`… lines of other protocols are not commands either.
+    return !takesTrId(verb, this.dir) || firstArgIsNumber(line);
   }
 
   private fillPayload(bytes: Uint8Array, pos: number, packet: number, tsMicros: number): number {
@@ -425,6 +428,17 @@ function verbOf(line: Uint8Array): string | null {
   const digits = isDigit(a) && isDigit(b) && isDigit(c);
   if (!upper && !digits) return null;
   return String.fromCharCode(a, b, c);
+}
+
+function takesTrId(verb: string, dir: Direction): boolean {
+  return commandInfo(verb)?.trid[dir] === 'first';
+}
+
+/** The token after the verb is all digits (a TrID). */
+function firstArgIsNumber(line: Uint8Array): boolean {
+  let i = 4;
+  for (; i < line.length && line[i] !== SPACE; i++) if (!isDigit(line[i] as number)) return false;
+  return i > 4;
 }
 
 function isUpper(c: number): boolean {

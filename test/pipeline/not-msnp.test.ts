@@ -1,0 +1,39 @@
+// A connection on an MSNP port that carries another protocol must not turn into MSNP commands:
+// HTTP (whose PUT/GET lines look like verbs), binary data, a lone keep-alive byte.
+
+import { describe, expect, it } from 'vitest';
+import { Conversation, buildCapture } from '../support/capture-builder.js';
+import { eventsOf, runAnalysis } from '../support/run-analysis.js';
+
+async function decode(conv: Conversation): Promise<{ verbs: unknown[]; codes: unknown[] }> {
+  const { text } = await runAnalysis(buildCapture(conv.segments), { format: 'ndjson' });
+  return { verbs: eventsOf(text, 'command').map((e) => e.verb), codes: eventsOf(text, 'diagnostic').map((e) => e.code) };
+}
+
+describe('non-MSNP traffic on an MSNP port', () => {
+  it('HTTP with PUT and GET request lines gives no commands, one msnp.not_msnp', async () => {
+    const c = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:1863' });
+    c.handshake()
+      .client('PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello')
+      .server('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')
+      .client('GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n')
+      .close();
+    expect(await decode(c)).toEqual({ verbs: [], codes: ['msnp.not_msnp'] });
+  });
+
+  it('binary data gives no commands', async () => {
+    const c = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:1863' });
+    const junk = Uint8Array.from({ length: 3000 }, (_, i) => (i * 7919) & 0xff);
+    c.handshake().client(junk, { mss: 1000 }).server(junk.subarray(0, 500)).close();
+    expect((await decode(c)).verbs).toEqual([]);
+  });
+
+  it('the same port still decodes MSNP after such a connection closed', async () => {
+    const c = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:1863' });
+    c.handshake().client('GET / HTTP/1.0\r\n\r\n').close();
+    const d = new Conversation({ client: '10.0.0.2:50001', server: '10.0.0.1:1863', startMicros: Date.UTC(2005, 4, 6, 10) * 1000 });
+    d.handshake().client('VER 1 MSNP8 CVR0\r\n').server('VER 1 MSNP8\r\n').close();
+    const { text } = await runAnalysis(buildCapture([...c.segments, ...d.segments]), { format: 'ndjson' });
+    expect(eventsOf(text, 'command').map((e) => `${String(e.dir)} ${String(e.verb)}`)).toEqual(['c2s VER', 's2c VER']);
+  });
+});
