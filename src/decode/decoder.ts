@@ -7,6 +7,7 @@ import { DEFAULT_FRAGMENT_LIMITS, FragmentReassembler } from './fragments.js';
 import { HeaderStatus, ipv4ToString, newIpv4Header, parseIpv4 } from './ipv4.js';
 import { ipv6ToString, newIpv6Header, parseIpv6, walkIpv6Extensions } from './ipv6.js';
 import { LinkResult, locateNetwork, type LinkCursor } from './link.js';
+import { ipv4PseudoSum, ipv6PseudoSum, tcpChecksumOk } from './checksum.js';
 import type { TcpSegment } from './segment.js';
 import { TcpProblem, tcpHeaderLength, tcpSegment } from './tcp.js';
 
@@ -55,6 +56,9 @@ function newStats(): DecodeStats {
 }
 
 const PROTO_ICMP = 1;
+/** TCP segments whose checksum is sampled per capture. */
+const CHECKSUM_SAMPLE = 1000;
+const NO_CHECK = -1;
 const PROTO_TCP = 6;
 const PROTO_UDP = 17;
 const PROTO_ICMPV6 = 58;
@@ -68,6 +72,9 @@ export class PacketDecoder {
   private readonly v4 = newIpv4Header();
   private readonly v6 = newIpv6Header();
   private lastTsMicros = 0;
+  /** TCP checksums still to sample (the first segments of a capture say enough, and it costs a pass over the bytes). */
+  private checksumBudget = CHECKSUM_SAMPLE;
+  private readonly offloadReported = new Set<string>();
 
   constructor(
     private readonly diag: DiagnosticSink,
@@ -140,7 +147,8 @@ export class PacketDecoder {
       return this.tcp(pkt, whole, 0, whole.length, whole.length, ipv4ToString(h.src), ipv4ToString(h.dst));
     }
     if (h.proto !== PROTO_TCP) return this.otherProto(h.proto);
-    return this.tcp(pkt, data, h.payloadStart, h.capturedEnd, h.declaredEnd, ipv4ToString(h.src), ipv4ToString(h.dst));
+    const pseudo = this.checksumBudget > 0 ? ipv4PseudoSum(h.src, h.dst, h.declaredEnd - h.payloadStart) : NO_CHECK;
+    return this.tcp(pkt, data, h.payloadStart, h.capturedEnd, h.declaredEnd, ipv4ToString(h.src), ipv4ToString(h.dst), pseudo);
   }
 
   private ipv6(pkt: RawPacket, off: number): TcpSegment | null {
@@ -152,7 +160,8 @@ export class PacketDecoder {
     this.stats.ipv6++;
     if (!h.fragment) {
       if (h.proto !== PROTO_TCP) return this.otherProto(h.proto);
-      return this.tcp(pkt, data, h.payloadStart, h.capturedEnd, h.declaredEnd, ipv6ToString(data, h.srcAt), ipv6ToString(data, h.dstAt));
+      const pseudo = this.checksumBudget > 0 ? ipv6PseudoSum(data, h.srcAt, h.dstAt, h.declaredEnd - h.payloadStart) : NO_CHECK;
+      return this.tcp(pkt, data, h.payloadStart, h.capturedEnd, h.declaredEnd, ipv6ToString(data, h.srcAt), ipv6ToString(data, h.dstAt), pseudo);
     }
     this.stats.fragments++;
     const src = ipv6ToString(data, h.srcAt);
@@ -169,10 +178,11 @@ export class PacketDecoder {
     return this.tcp(pkt, whole, h.payloadStart, whole.length, whole.length, src, dst);
   }
 
-  private tcp(pkt: RawPacket, data: Uint8Array, start: number, capturedEnd: number, declaredEnd: number, src: string, dst: string): TcpSegment | null {
+  private tcp(pkt: RawPacket, data: Uint8Array, start: number, capturedEnd: number, declaredEnd: number, src: string, dst: string, pseudo = NO_CHECK): TcpSegment | null {
     const hlen = tcpHeaderLength(data, start, capturedEnd, declaredEnd);
     if (hlen > 0) {
       this.stats.tcp++;
+      if (pseudo !== NO_CHECK && capturedEnd === declaredEnd) this.sampleChecksum(pkt, data, start, declaredEnd, src, pseudo);
       return tcpSegment(data, start, hlen, capturedEnd, declaredEnd, src, dst, pkt.index, pkt.tsMicros);
     }
     if (hlen === TcpProblem.SHORT) return this.short(pkt, 'TCP header cut by the capture');
@@ -181,6 +191,24 @@ export class PacketDecoder {
         ? `TCP data offset ${((data[start + 12] as number) >> 4)} words < 5`
         : `TCP header runs past the end of the IP datagram (${declaredEnd - start} bytes)`;
     return this.malformed(pkt, 'tcp.malformed', why);
+  }
+
+  /**
+   * Checks the TCP checksum of the first segments of a capture, to say once per sender that its checksums
+   * are wrong — the mark of checksum offload on the capturing host — never to drop anything.
+   */
+  private sampleChecksum(pkt: RawPacket, data: Uint8Array, start: number, end: number, src: string, pseudo: number): void {
+    this.checksumBudget--;
+    if (tcpChecksumOk(pseudo, data, start, end) || this.offloadReported.has(src)) return;
+    this.offloadReported.add(src);
+    this.diag({
+      code: 'tcp.checksum_offload',
+      severity: 'info',
+      message: `TCP checksums from ${src} are wrong: likely checksum offload on the capturing host (checksums are not verified; the segments are decoded)`,
+      packet: pkt.index,
+      tsMicros: pkt.tsMicros,
+      details: { source: src },
+    });
   }
 
   private otherProto(proto: number): null {

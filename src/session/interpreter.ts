@@ -102,7 +102,12 @@ export class CommandInterpreter {
     }
     this.trackAuth(cmd, st, details, dialect);
     if (cmd.payload !== null && cmd.payload.length > 0) this.decodeBody(cmd, details, dialect);
-    if (!this.opts.showSecrets && details.message?.kind === 'profile' && cmd.payload !== null) details.payload = redactTicketHeaders(cmd.payload);
+    if (!this.opts.showSecrets && details.message?.kind === 'profile' && cmd.payload !== null) {
+      details.payload = redactTicketHeaders(cmd.payload);
+      // The decoded header and field lists carry the same ticket.
+      redactTicketFields(details.message.headers);
+      redactTicketFields(details.message.fields);
+    }
     return details;
   }
 
@@ -207,6 +212,11 @@ function replyOf(m: ReplyMatch): CommandDetails['reply'] {
 
 /** Header lines of an NS profile message that carry a login ticket. */
 const TICKET_HEADER = /^(MSPAuth:[ \t]*)([^\r\n]+)/gim;
+
+function redactTicketFields(list: { name: string; value: string }[]): void {
+  // The lists may share entries: redact each value once.
+  for (const h of list) if (h.name.toLowerCase() === 'mspauth' && !h.value.startsWith('«redacted')) h.value = redact(h.value);
+}
 
 /** Replaces ticket header values byte-exactly (latin1 indexes are byte offsets); the rest stays as sent. */
 function redactTicketHeaders(payload: Uint8Array): Uint8Array {

@@ -72,3 +72,27 @@ describe('TCP header', () => {
     expect(decoder.stats).toMatchObject({ truncated: 1, malformed: 0 });
   });
 });
+
+describe('checksums (never verified, only explained)', () => {
+  it('correct checksums (the capture builder fills them in) say nothing', () => {
+    const conv = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:1863' });
+    conv.handshake().client('VER 1 MSNP8 CVR0\r\n').server('VER 1 MSNP8\r\n');
+    expect(decodeAll(buildFrames(conv.segments, { link: 'raw' })).diags).toEqual([]);
+  });
+
+  it('wrong checksums from one sender give one tcp.checksum_offload naming it, and every segment is still decoded', () => {
+    const conv = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:1863' });
+    conv.handshake().client('VER 1 MSNP8 CVR0\r\n').server('VER 1 MSNP8\r\n').client('CVR 2 0x0409\r\n');
+    const frames = conv.segments.map((seg, i) => ({
+      index: i + 1,
+      tsMicros: seg.tsMicros,
+      linkType: 101,
+      data: tcpDatagram(seg, { offloadedChecksum: seg.dir === 'c2s' }),
+      origLen: 0,
+    }));
+    for (const f of frames) f.origLen = f.data.length;
+    const { segments, diags } = decodeAll(frames);
+    expect(segments).toHaveLength(conv.segments.length);
+    expect(diags.map((d) => [d.code, d.details?.source])).toEqual([['tcp.checksum_offload', '10.0.0.2']]);
+  });
+});

@@ -24,11 +24,13 @@ import {
 
 // --- people, names and texts ------------------------------------------------------------------------------
 
+const ALICE = 'alice@hotmail.com';
+const BOB = 'bob@hotmail.com';
 /** "Alice été" and "Böb ✓", URL-encoded UTF-8 as friendly names are sent (reference §2.1). */
 const ALICE_FN = 'Alice%20%C3%A9t%C3%A9';
 const BOB_FN = 'B%C3%B6b%20%E2%9C%93';
-export const ALICE_NAME = 'Alice été';
-export const BOB_NAME = 'Böb ✓';
+const ALICE_NAME = 'Alice été';
+const BOB_NAME = 'Böb ✓';
 
 /** Chat lines with 2-, 3- and 4-byte UTF-8 sequences; sent in 7-byte segments, so characters straddle segments. */
 const TEXT_ALICE = 'Grüße, Böb — ça va? 😀 日本語';
@@ -41,7 +43,6 @@ const TEXT_ALICE_2 = 'À plus tard — 再见';
 const NS = '10.0.0.1:1863';
 /** Switchboards live on 1864: not an MSNP port of the runs, so only XFR/RNG can make them followed. */
 const SB = '10.0.0.5:1864';
-const SB_HOST_PORT = SB;
 
 function aliceConnections(user: string, ns = NS, sb = SB): Record<string, ConnSpec> {
   return {
@@ -68,6 +69,11 @@ const PRODUCT_KEYS: Readonly<Record<string, string>> = {
   'PROD0120PW!CCV9@': 'C1BX{V4W}Q3*10SM',
 };
 
+/** A verified QRY: by the product's own key and the dialect's algorithm (no "although …" fallback match). */
+function validChallenge(algorithm: ChallengeAlgorithm) {
+  return { kind: 'challenge', valid: true, message: expect.stringMatching(algorithm === 'md5' ? /^(?!.*although).*MD5 algorithm/ : /^(?!.*although).*MSNP11 algorithm/) };
+}
+
 /** `S: CHL 0 challenge`, then `C: QRY TrID product 32` with the right answer for the dialect (§11.2/§11.3). */
 function challenge(conn: string, trId: number, productId: string, chl: string, dialect: number): Step[] {
   const key = PRODUCT_KEYS[productId];
@@ -78,7 +84,7 @@ function challenge(conn: string, trId: number, productId: string, chl: string, d
     c(conn, `QRY ${trId} ${productId}`, {
       body: challengeResponse(algorithm, chl, productId, key),
       send: { split: [20] },
-      expect: { auth: { kind: 'challenge', valid: true }, params: { productId } },
+      expect: { auth: validChallenge(algorithm), params: { productId } },
     }),
     s(conn, `QRY ${trId}`),
   ];
@@ -218,9 +224,6 @@ function capsSwitchboard(alice: string, bob: string, caps: number, flags: string
 
 // --- MSNP2: MD5 login with INF, SYN with serials and TrIDs on every list line ---------------------------------
 
-const ALICE = 'alice@hotmail.com';
-const BOB = 'bob@hotmail.com';
-
 function md5Login(trId: number): Step[] {
   return [
     c('ns', `INF ${trId}`),
@@ -265,9 +268,9 @@ const msnp2: Exchange = {
     c('ns', 'PNG'),
     s('ns', 'QNG'),
     c('ns', 'XFR 10 SB'),
-    s('ns', `XFR 10 SB ${SB_HOST_PORT} CKI ${COOKIE_XFR}`),
+    s('ns', `XFR 10 SB ${SB} CKI ${COOKIE_XFR}`),
     ...callerSwitchboard(plainSwitchboard(ALICE, BOB)),
-    s('ns', `RNG ${SESSION_RNG} ${SB_HOST_PORT} CKI ${COOKIE_RNG} ${BOB} ${BOB_FN}`, { expect: { params: { friendly: BOB_NAME } } }),
+    s('ns', `RNG ${SESSION_RNG} ${SB} CKI ${COOKIE_RNG} ${BOB} ${BOB_FN}`, { expect: { params: { friendly: BOB_NAME } } }),
     ...inviteeSwitchboard(plainSwitchboard(ALICE, BOB)),
     s('ns', `FLN ${BOB}`, { expect: { params: { handle: BOB } } }),
     c('ns', 'OUT'),
@@ -314,18 +317,22 @@ const msnp5: Exchange = {
     c('ns', 'CHG 7 NLN'),
     s('ns', 'CHG 7 NLN'),
     s('ns', `ILN 7 PHN ${BOB} ${BOB_FN}`, { expect: { params: { status: { code: 'PHN', name: 'on the phone' }, friendly: BOB_NAME } } }),
-    s('ns', 'NOT', { body: NOTIFICATION, send: { mss: 40 } }),
+    s('ns', 'NOT', {
+      body: NOTIFICATION,
+      send: { mss: 40 },
+      expect: { xml: { kind: 'notification', siteUrl: 'http://alerts.msn.com/', to: { name: ALICE }, messages: [{ body: 'Schöne Grüße aus Köln' }] } },
+    }),
     c('ns', 'ADD 8 FL nobody@hotmail.com nobody'),
     s('ns', '205 8', { expect: { error: { code: 205 } } }),
-    c('ns', `PAG 9 ${BOB}`, { body: PAGE }),
+    c('ns', `PAG 9 ${BOB}`, { body: PAGE, expect: { params: { handle: BOB } } }),
     s('ns', '800 9', { expect: { error: { code: 800 } } }),
     c('ns', 'PNG'),
     s('ns', 'QNG'),
     s('ns', `NLN LUN ${BOB} ${BOB_FN}`, { expect: { params: { status: { code: 'LUN', name: 'out to lunch' } } } }),
     c('ns', 'XFR 10 SB'),
-    s('ns', `XFR 10 SB ${SB_HOST_PORT} CKI ${COOKIE_XFR}`),
+    s('ns', `XFR 10 SB ${SB} CKI ${COOKIE_XFR}`),
     ...callerSwitchboard(plainSwitchboard(ALICE, BOB)),
-    s('ns', `RNG ${SESSION_RNG} ${SB_HOST_PORT} CKI ${COOKIE_RNG} ${BOB} ${BOB_FN}`),
+    s('ns', `RNG ${SESSION_RNG} ${SB} CKI ${COOKIE_RNG} ${BOB} ${BOB_FN}`),
     ...inviteeSwitchboard(plainSwitchboard(ALICE, BOB)),
     s('ns', `FLN ${BOB}`),
     c('ns', 'OUT'),
@@ -375,15 +382,15 @@ const msnp7: Exchange = {
     s('ns', 'CHG 7 NLN'),
     s('ns', `ILN 7 IDL ${BOB} ${BOB_FN}`, { expect: { params: { status: { code: 'IDL', name: 'idle' } } } }),
     ...challenge('ns', 8, 'msmsgs@msnmsgr.com', '29409134351025259292', 7),
-    s('ns', 'IPG', { body: INCOMING_PAGE, send: { mss: 50 } }),
+    s('ns', 'IPG', { body: INCOMING_PAGE, send: { mss: 50 }, expect: { xml: { kind: 'notification', from: { name: 'tel:+15551234' }, messages: [{ body: 'Bin gleich da ✓' }] } } }),
     c('ns', 'ADG 9 Fr%C3%A8res 0'),
     s('ns', '228 9', { expect: { error: { code: 228 } } }),
     c('ns', 'PNG'),
     s('ns', 'QNG'),
     c('ns', 'XFR 10 SB'),
-    s('ns', `XFR 10 SB ${SB_HOST_PORT} CKI ${COOKIE_XFR}`),
+    s('ns', `XFR 10 SB ${SB} CKI ${COOKIE_XFR}`),
     ...callerSwitchboard(plainSwitchboard(ALICE, BOB)),
-    s('ns', `RNG ${SESSION_RNG} ${SB_HOST_PORT} CKI ${COOKIE_RNG} ${BOB} ${BOB_FN}`),
+    s('ns', `RNG ${SESSION_RNG} ${SB} CKI ${COOKIE_RNG} ${BOB} ${BOB_FN}`),
     ...inviteeSwitchboard(plainSwitchboard(ALICE, BOB)),
     s('ns', `FLN ${BOB}`),
     c('ns', 'OUT'),
@@ -437,7 +444,7 @@ const msnp8: Exchange = {
     vs('ns', V8, 'CHG 9'),
     vs('ns', V8, 'ILN 9', { expect: { params: { status: { code: 'NLN', name: 'online' }, handle: BOB, friendly: 'Bob', caps: { value: 268435500 } } } }),
     vs('ns', V8, 'CHL 0'),
-    vc('ns', V8, 'QRY 10', { expect: { auth: { kind: 'challenge', valid: true }, params: { productId: 'msmsgs@msnmsgr.com' } } }),
+    vc('ns', V8, 'QRY 10', { expect: { auth: validChallenge('md5'), params: { productId: 'msmsgs@msnmsgr.com' } } }),
     vs('ns', V8, 'QRY 10'),
     vc('ns', V8, 'PNG'),
     vs('ns', V8, 'QNG'),
@@ -463,13 +470,16 @@ const P2P = 'p2p-ft';
 const ALICE_A = 'alice@hotmail.com Alice%20A.';
 const BOB_B = 'bob@hotmail.com Bob';
 const SB9 = '207.46.108.37:1864';
+const INVITE_ID = 0x0ac47447;
+const CALL_ID = '{F87327A8-741F-4FEF-AB63-45D06F51A0C2}';
 
-function twnLogin(conn: string, handle: string, friendly: string, first: number, n: number): Step[] {
+/** Passport (TWN) login, MSNP8–14 (§3.1). `okTail`: `friendly 1 0` in MSNP8–9, `1 0` from MSNP10. */
+function twnLogin(conn: string, handle: string, okTail: string, first: number, n: number, okExpect?: Record<string, unknown>): Step[] {
   return [
     c(conn, `USR ${first} TWN I ${handle}`),
-    s(conn, `USR ${first} TWN S ${PASSPORT_CHALLENGE}`),
+    s(conn, `USR ${first} TWN S ${PASSPORT_CHALLENGE}`, { expect: { params: { package: 'TWN', stage: 'S', passport: { lc: '1033', ru: 'http://messenger.msn.com' } } } }),
     c(conn, `USR ${first + 1} TWN S ${ticket(n)}`, { expect: { params: { package: 'TWN', stage: 'S' } } }),
-    s(conn, `USR ${first + 1} OK ${handle} ${friendly} 1 0`),
+    s(conn, `USR ${first + 1} OK ${handle} ${okTail}`, okExpect === undefined ? {} : { expect: okExpect }),
   ];
 }
 
@@ -500,12 +510,14 @@ const msnp9: Exchange = {
     s('ns', 'VER 1 MSNP9 CVR0'),
     c('ns', `CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.2.0205 MSMSGS ${ALICE}`),
     s('ns', 'CVR 2 6.2.0205 6.2.0205 6.0.0602 http://download.microsoft.com/download/msnmessenger/SetupDl.exe http://messenger.msn.com'),
-    ...twnLogin('ns', ALICE, ALICE_FN, 3, 9),
+    ...twnLogin('ns', ALICE, `${ALICE_FN} 1 0`, 3, 9, { params: { handle: ALICE, friendly: ALICE_NAME, verified: true } }),
     s('ns', 'MSG Hotmail Hotmail', { body: profileBody(ALICE, 'Zq9*Tk!4vW'), send: { mss: 120 }, expect: PROFILE_EXPECT(ALICE) }),
     c('ns', 'SYN 5 0'),
     s('ns', 'SYN 5 43 1 1'),
     synList('ns', ['GTC A', 'BLP AL', 'LSG 0 Other%20Contacts 0', `LST ${BOB} ${BOB_FN} 11 0`], { 3: { params: { friendly: BOB_NAME, lists: { value: 11 } } } }),
-    c('ns', `CHG 6 NLN 805306404 ${ALICE_MSNOBJ}`, { expect: { params: { caps: { value: 805306404, generation: { code: 3 } }, msnobj: { creator: ALICE, size: 32, type: 3 } } } }),
+    c('ns', `CHG 6 NLN 805306404 ${ALICE_MSNOBJ}`, {
+      expect: { params: { caps: { value: 805306404, generation: { code: 3 } }, msnobj: { creator: ALICE, size: 32, type: { code: 3 }, sha1d: 'BuWMNBSbmXUvLgBMCDXUvfMO4L4=' } } },
+    }),
     s('ns', `CHG 6 NLN 805306404 ${ALICE_MSNOBJ}`),
     s('ns', `ILN 6 NLN ${BOB} ${BOB_FN} 805306412 ${BOB_MSNOBJ}`, { expect: { params: { friendly: BOB_NAME, caps: { value: 805306412 }, msnobj: { creator: BOB, size: 24539 } } } }),
     ...challenge('ns', 7, 'PROD0038W!61ZTF9', '15570131571988941333', 9),
@@ -513,7 +525,7 @@ const msnp9: Exchange = {
     s('bobns', 'VER 1 MSNP9 CVR0'),
     c('bobns', `CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.2.0205 MSMSGS ${BOB}`),
     s('bobns', 'CVR 2 6.2.0205 6.2.0205 6.0.0602 http://download.microsoft.com/download/msnmessenger/SetupDl.exe http://messenger.msn.com'),
-    ...twnLogin('bobns', BOB, 'Bob', 3, 10),
+    ...twnLogin('bobns', BOB, 'Bob 1 0', 3, 10),
     c('bobns', 'CHG 5 NLN 805306412'),
     s('bobns', 'CHG 5 NLN 805306412'),
     c('ns', 'PNG'),
@@ -535,14 +547,18 @@ const msnp9: Exchange = {
     vs('sb1', SB_CHAT, 'ACK 4'),
     vs('sb2', SB_CHAT, 'MSG alice@hotmail.com Alice%20A. 128', { send: { mss: 7 }, expect: { message: { kind: 'text', text: 'Hello, Bob! é' } } }),
     vc('sb2', SB_CHAT, 'MSG 2 U', { expect: { message: { kind: 'client-caps', clientName: 'Gaim/0.79', chatLogging: 'Y' } } }),
-    ...p2pChunk('sb1', 'MSG 5 D', { message: { kind: 'p2p' } }),
-    ...p2pChunk('sb1', 'MSG 6 D', { message: { kind: 'p2p' }, slp: { method: 'INVITE' } }),
-    ...p2pChunk('sb2', 'MSG 3 D', { message: { kind: 'p2p' } }),
-    ...p2pChunk('sb2', 'MSG 4 D', { message: { kind: 'p2p' }, slp: { statusCode: 200 } }),
-    ...p2pChunk('sb1', 'MSG 7 D', { message: { kind: 'p2p' } }),
-    ...p2pChunk('sb1', 'MSG 8 D', { message: { kind: 'p2p' } }),
-    ...p2pChunk('sb2', 'MSG 5 D', { message: { kind: 'p2p' } }),
-    ...p2pChunk('sb2', 'MSG 6 D', { message: { kind: 'p2p' }, slp: { method: 'BYE' } }),
+    // Values from §13.4 and testvectors.json p2p_file_transfer_expectations.
+    ...p2pChunk('sb1', 'MSG 5 D 1342', { message: { kind: 'p2p', p2pDest: BOB, packet: { header: { sessionId: 0, identifier: INVITE_ID, offset: 0, totalSize: 1276, messageLength: 1202 } } } }),
+    ...p2pChunk('sb1', 'MSG 6 D 214', {
+      message: { kind: 'p2p', packet: { header: { identifier: INVITE_ID, offset: 1202, totalSize: 1276, messageLength: 74, ackIdentifier: 0x0ac56e77 } } },
+      slp: { method: 'INVITE', callId: CALL_ID, eufGuid: '{5D3E02AB-6190-11D3-BBBB-00C04F795683}', sessionId: 180646677, appId: 2, context: { fileName: 'hello.txt', fileSize: 11 } },
+    }),
+    ...p2pChunk('sb2', 'MSG 3 D 142', { message: { kind: 'p2p', p2pDest: ALICE, packet: { header: { flags: 2, ackIdentifier: INVITE_ID, ackUniqueId: 0x0ac56e77, ackDataSize: 1276 } } } }),
+    ...p2pChunk('sb2', 'MSG 4 D 470', { message: { kind: 'p2p' }, slp: { status: 200, callId: CALL_ID, sessionId: 180646677 } }),
+    ...p2pChunk('sb1', 'MSG 7 D 140', { message: { kind: 'p2p', packet: { header: { flags: 2, ackDataSize: 328 } } } }),
+    ...p2pChunk('sb1', 'MSG 8 D 151', { message: { kind: 'p2p', packet: { header: { sessionId: 180646677, flags: 0x01000030, totalSize: 11, messageLength: 11 }, footer: { appId: 2 } } } }),
+    ...p2pChunk('sb2', 'MSG 5 D 142', { message: { kind: 'p2p', packet: { header: { sessionId: 180646677, flags: 2, ackDataSize: 11 } } } }),
+    ...p2pChunk('sb2', 'MSG 6 D 472', { message: { kind: 'p2p' }, slp: { method: 'BYE', callId: CALL_ID } }),
     vc('sb2', SB_CHAT, 'OUT'),
     close('sb2', 's2c'),
     vs('sb1', SB_CHAT, 'BYE'),
@@ -605,18 +621,26 @@ function msnp11or12(dialect: 11 | 12): Exchange {
       s('ns', `VER 1 MSNP${dialect}`),
       c('ns', `CVR 2 0x0409 winnt 5.1 i386 MSNMSGR ${client} msmsgs ${ALICE}`),
       s('ns', `CVR 2 ${client} ${client} 6.2.0205 http://msgr.dlservice.microsoft.com/download/setup.exe http://messenger.msn.com`),
-      ...twnLogin('ns', ALICE, '', 3, dialect).map((st, i) => (i === 3 ? s('ns', `USR 4 OK ${ALICE} 1 0`, { expect: { params: { handle: ALICE, verified: true } } }) : st)),
+      ...twnLogin('ns', ALICE, '1 0', 3, dialect, { params: { handle: ALICE, verified: true } }),
       s('ns', 'SBS 0 null'),
       s('ns', 'MSG Hotmail Hotmail', { body: profileBody(ALICE, `Yx${dialect}*Tk!4vW`, ['ABCHMigrated: 1']), send: { mss: 200 }, expect: PROFILE_EXPECT(ALICE) }),
       ...guidSync(5, dialect === 12),
       c('ns', `CHG 6 NLN ${caps} 0`),
       s('ns', `CHG 6 NLN ${caps} 0`, { expect: { params: { status: { code: 'NLN' }, caps: { value: caps, flags: expect.arrayContaining(['SupportsWinks']) } } } }),
       s('ns', `ILN 6 BSY ${BOB} ${BOB_FN} ${caps} ${BOB_MSNOBJ}`, { expect: { params: { status: { code: 'BSY', name: 'busy' }, friendly: BOB_NAME } } }),
-      s('ns', `UBX ${BOB}`, { body: UBX_DATA, send: { mss: 30 }, expect: { params: { handle: BOB } } }),
-      c('ns', 'UUX 7', { body: UUX_DATA }),
+      s('ns', `UBX ${BOB}`, {
+        body: UBX_DATA,
+        send: { mss: 30 },
+        expect: {
+          params: { handle: BOB },
+          // CurrentMedia `\0Music\01\0{0} - {1}\0Song Title\0Artist\0Album\0\0` (reference §3.2).
+          xml: { kind: 'status', psm: 'Grüße aus Köln & Bonn', currentMedia: { type: 'Music', enabled: true, format: '{0} - {1}', args: ['Song Title', 'Artist', 'Album'] } },
+        },
+      }),
+      c('ns', 'UUX 7', { body: UUX_DATA, expect: { xml: { kind: 'status', psm: 'Bonjour à tous' } } }),
       s('ns', 'UUX 7', { body: '' }),
       c('ns', 'GCF 8 Shields.xml'),
-      s('ns', 'GCF 8 Shields.xml', { body: SHIELDS, expect: { params: { file: 'Shields.xml' } } }),
+      s('ns', 'GCF 8 Shields.xml', { body: SHIELDS, expect: { params: { file: 'Shields.xml' }, xml: { kind: 'config', root: 'config' } } }),
       ...challenge('ns', 9, product, '22210219642164014968', dialect),
       ...(dialect === 11
         ? [c('ns', 'ADC 10 FL N=nobody@hotmail.com F=nobody'), s('ns', '208 10', { expect: { error: { code: 208 } } })]
@@ -625,9 +649,9 @@ function msnp11or12(dialect: 11 | 12): Exchange {
       s('ns', 'QNG 50'),
       s('ns', `NLN AWY ${BOB} ${BOB_FN} ${caps} ${BOB_MSNOBJ}`),
       c('ns', 'XFR 11 SB'),
-      s('ns', `XFR 11 SB ${SB_HOST_PORT} CKI ${COOKIE_XFR}`),
+      s('ns', `XFR 11 SB ${SB} CKI ${COOKIE_XFR}`),
       ...callerSwitchboard(sb),
-      s('ns', `RNG ${SESSION_RNG} ${SB_HOST_PORT} CKI ${COOKIE_RNG} ${BOB} ${BOB_FN}`),
+      s('ns', `RNG ${SESSION_RNG} ${SB} CKI ${COOKIE_RNG} ${BOB} ${BOB_FN}`),
       ...inviteeSwitchboard(sb),
       s('ns', `FLN ${BOB}`),
       c('ns', 'OUT'),
@@ -655,7 +679,7 @@ const msnp13: Exchange = {
     c('ns', `CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 8.0.0812 msmsgs ${LIVE_ALICE}`),
     s('ns', 'CVR 2 8.0.0812 8.0.0812 7.5.0324 http://msgr.dlservice.microsoft.com/download/Install_WLMessenger.exe http://ideas.live.com'),
     c('ns', `USR 3 TWN I ${LIVE_ALICE}`),
-    s('ns', 'GCF 0', { body: POLICIES, send: { mss: 64 } }),
+    s('ns', 'GCF 0', { body: POLICIES, send: { mss: 64 }, expect: { trId: 0, xml: { kind: 'config', policies: [{ type: 'SHIELDS' }, { type: 'ABCH' }] } } }),
     s('ns', `USR 3 TWN S ${PASSPORT_CHALLENGE}`),
     c('ns', `USR 4 TWN S ${ticket(13)}`),
     s('ns', `USR 4 OK ${LIVE_ALICE} 1 0`),
@@ -663,29 +687,32 @@ const msnp13: Exchange = {
     s('ns', 'MSG Hotmail Hotmail', { body: profileBody(LIVE_ALICE, 'Wq13*Tk!4vW', ['ABCHMigrated: 1']), expect: PROFILE_EXPECT(LIVE_ALICE) }),
     c('ns', 'BLP 5 BL'),
     s('ns', 'BLP 5 BL', { expect: { params: { setting: { code: 'BL' } } } }),
-    c('ns', 'ADL 6', { body: ADL_INITIAL }),
+    c('ns', 'ADL 6', { body: ADL_INITIAL, expect: { xml: { kind: 'membership', initial: true, contacts: [{ handle: BOB, listBits: 3, lists: ['FL', 'AL'], networkId: 1 }] } } }),
     s('ns', 'ADL 6 OK', { expect: { params: { result: 'OK' } } }),
-    c('ns', 'ADL 7', { body: ADL_FORBIDDEN }),
+    c('ns', 'ADL 7', { body: ADL_FORBIDDEN, expect: { xml: { contacts: [{ handle: 'carol@hotmail.com', lists: ['RL'] }] } } }),
     s('ns', '241 7', { body: ADL_FORBIDDEN, expect: { error: { code: 241 } } }),
     c('ns', `PRP 8 MFN ${ALICE_FN}`),
     s('ns', `PRP 8 MFN ${ALICE_FN}`, { expect: { params: { value: ALICE_NAME } } }),
     c('ns', 'CHG 9 NLN 1610645540 0'),
     s('ns', 'CHG 9 NLN 1610645540 0', { expect: { params: { caps: { value: 1610645540, generation: { code: 6 } } } } }),
     s('ns', `ILN 9 NLN ${BOB} ${BOB_FN} 1610645540 0`, { expect: { params: { handle: BOB, friendly: BOB_NAME } } }),
-    s('ns', `UBX ${BOB}`, { body: UBX_13, send: { mss: 25 } }),
-    c('ns', 'UUX 10', { body: UUX_13, send: { mss: 25 } }),
+    s('ns', `UBX ${BOB}`, { body: UBX_13, send: { mss: 25 }, expect: { xml: { kind: 'status', psm: 'Grüße ✓', machineGuid: '{0061D708-CD9B-4D56-B64B-FFFAA92FF344}' } } }),
+    c('ns', 'UUX 10', { body: UUX_13, send: { mss: 25 }, expect: { xml: { kind: 'status', psm: 'Überall — überall' } } }),
     s('ns', 'UUX 10', { body: '' }),
-    s('ns', 'ADL 0', { body: '<ml><d n="hotmail.com"><c n="dave" l="8" t="1" f="Dave%20%C3%98" /></d></ml>' }),
-    c('ns', 'RML 11', { body: '<ml><d n="hotmail.com"><c n="carol" l="1" t="1" /></d></ml>' }),
+    s('ns', 'ADL 0', {
+      body: '<ml><d n="hotmail.com"><c n="dave" l="8" t="1" f="Dave%20%C3%98" /></d></ml>',
+      expect: { trId: 0, xml: { kind: 'membership', contacts: [{ handle: 'dave@hotmail.com', lists: ['RL'], friendly: 'Dave Ø' }] } },
+    }),
+    c('ns', 'RML 11', { body: '<ml><d n="hotmail.com"><c n="carol" l="1" t="1" /></d></ml>', expect: { xml: { kind: 'membership', contacts: [{ handle: 'carol@hotmail.com', lists: ['FL'] }] } } }),
     s('ns', 'RML 11 OK'),
     ...challenge('ns', 12, 'PROD01065C%ZFN6F', '13038318816579321232', 13),
     c('ns', 'PNG'),
     s('ns', 'QNG 50'),
     s('ns', `NLN BSY ${BOB} ${BOB_FN} 1610645540 0`, { expect: { params: { status: { code: 'BSY' } } } }),
     c('ns', 'XFR 13 SB'),
-    s('ns', `XFR 13 SB ${SB_HOST_PORT} CKI ${COOKIE_XFR} U messenger.msn.com`, { expect: { params: { serviceHost: 'messenger.msn.com' } } }),
+    s('ns', `XFR 13 SB ${SB} CKI ${COOKIE_XFR} U messenger.msn.com`, { expect: { params: { serviceHost: 'messenger.msn.com' } } }),
     ...callerSwitchboard(capsSwitchboard(LIVE_ALICE, BOB, 1610645540, ['SupportsWinks'])),
-    s('ns', `RNG ${SESSION_RNG} ${SB_HOST_PORT} CKI ${COOKIE_RNG} ${BOB} ${BOB_FN} U messenger.hotmail.com`),
+    s('ns', `RNG ${SESSION_RNG} ${SB} CKI ${COOKIE_RNG} ${BOB} ${BOB_FN} U messenger.hotmail.com`),
     ...inviteeSwitchboard(capsSwitchboard(LIVE_ALICE, BOB, 1610645540, ['SupportsWinks'])),
     s('ns', `FLN ${BOB}`),
     c('ns', 'OUT'),
@@ -718,30 +745,30 @@ const msnp15: Exchange = {
     vc('ns', V15, 'CVR 5'),
     vs('ns', V15, 'CVR 5'),
     vc('ns', V15, 'USR 6'),
-    vs('ns', V15, 'GCF 0', { send: { mss: 60 }, expect: { trId: 0 } }),
+    vs('ns', V15, 'GCF 0', { send: { mss: 60 }, expect: { trId: 0, payloadLength: 159, xml: { kind: 'config', policies: [{ type: 'SHIELDS' }] } } }),
     vs('ns', V15, 'USR 6 SSO S', { expect: { params: { package: 'SSO', policy: 'MBI_KEY_OLD' } } }),
     vc('ns', V15, 'USR 7 SSO S'),
     vs('ns', V15, 'USR 7 OK', { expect: { params: { handle: LIVE_ALICE, verified: true } } }),
     vs('ns', V15, 'SBS 0'),
     vs('ns', V15, 'MSG Hotmail Hotmail 446', { expect: { message: { kind: 'profile', preferredEmail: null } } }),
-    vs('ns', V15, 'MSG Hotmail Hotmail 291', { expect: { message: { kind: 'mail-data', notification: 'initial' } } }),
+    vs('ns', V15, 'MSG Hotmail Hotmail 291', { expect: { message: { kind: 'mail-data', notification: 'initial', inboxUrl: '/cgi-bin/HoTMaiL' } } }),
     vc('ns', V15, 'BLP 8'),
     vs('ns', V15, 'BLP 8'),
-    vc('ns', V15, 'ADL 9'),
+    vc('ns', V15, 'ADL 9', { expect: { xml: { initial: true, contacts: [{ handle: BOB, networkId: 1 }, { handle: 'dave@yahoo.com', lists: ['FL'], networkId: 32 }] } } }),
     vs('ns', V15, 'ADL 9 OK'),
     vc('ns', V15, 'PRP 10'),
     vs('ns', V15, 'PRP 10'),
     vc('ns', V15, 'CHG 11', { expect: { params: { caps: { value: 2147778604, generation: { code: 8 } } } } }),
     vs('ns', V15, 'CHG 11'),
     vs('ns', V15, 'ILN 11', { expect: { params: { handle: BOB, network: { code: 1 }, friendly: 'Bob', caps: { value: 1342210084 } } } }),
-    vs('ns', V15, 'UBX', { send: { mss: 50 }, expect: { params: { handle: BOB, network: { code: 1 } } } }),
-    vc('ns', V15, 'UUX 12'),
-    vs('ns', V15, 'UUX 12 0'),
+    vs('ns', V15, 'UBX', { send: { mss: 50 }, expect: { params: { handle: BOB, network: { code: 1 } }, xml: { kind: 'status', psm: 'at work' } } }),
+    vc('ns', V15, 'UUX 12', { expect: { xml: { kind: 'status', psm: 'hello', machineGuid: '{F26D1F07-95E2-403C-BC18-D4BFED493428}' } } }),
+    vs('ns', V15, 'UUX 12 0', { expect: { payloadLength: 0 } }),
     vs('ns', V15, 'CHL 0'),
-    vc('ns', V15, 'QRY 13', { expect: { auth: { kind: 'challenge', valid: true }, params: { productId: 'PROD0114ES4Z%Q5W' } } }),
+    vc('ns', V15, 'QRY 13', { expect: { auth: validChallenge('msnp11'), params: { productId: 'PROD0114ES4Z%Q5W' } } }),
     vs('ns', V15, 'QRY 13'),
     vc('ns', V15, 'FQY 14'),
-    vs('ns', V15, 'FQY 14'),
+    vs('ns', V15, 'FQY 14', { expect: { xml: { contacts: [{ handle: 'dave@yahoo.com', networkId: 32 }] } } }),
     c('ns', 'ADL 15', { body: ADL_FORBIDDEN }),
     s('ns', '241 15', { body: ADL_FORBIDDEN, send: { split: [9] }, expect: { error: { code: 241 } } }),
     c('ns', 'XFR 16 SB'),
@@ -803,21 +830,38 @@ const msnp18: Exchange = {
     s('ns', '241 7', { body: '<ml><d n="live.com"><c n="bob" l="16" t="1" /></d></ml>', expect: { error: { code: 241 } } }),
     c('ns', `PRP 8 MFN ${ALICE_FN}`),
     s('ns', `PRP 8 MFN ${ALICE_FN}`),
-    c('ns', 'UUX 9', { body: `<EndpointData><Capabilities>${CAPS_18}</Capabilities></EndpointData>` }),
+    c('ns', 'UUX 9', { body: `<EndpointData><Capabilities>${CAPS_18}</Capabilities></EndpointData>`, expect: { xml: { kind: 'status', endpoints: [{ caps: 2684387364, capsEx: 48 }] } } }),
     s('ns', 'UUX 9', { body: '' }),
-    c('ns', 'UUX 10', { body: '<PrivateEndpointData><EpName>Ordinateur%20d%27Alice</EpName><Idle>false</Idle><ClientType>1</ClientType><State>NLN</State></PrivateEndpointData>' }),
+    c('ns', 'UUX 10', {
+      body: '<PrivateEndpointData><EpName>Portable d’Alice</EpName><Idle>false</Idle><ClientType>1</ClientType><State>NLN</State></PrivateEndpointData>',
+      expect: { xml: { kind: 'status', privateEndpoints: [{ epName: 'Portable d’Alice', idle: false, clientType: 1, state: 'NLN' }] } },
+    }),
     s('ns', 'UUX 10', { body: '' }),
     c('ns', `CHG 11 NLN ${CAPS_18} 0`, { expect: { params: { status: { code: 'NLN' } } } }),
     s('ns', `CHG 11 NLN ${CAPS_18} 0`),
-    s('ns', `NLN NLN 1:${LIVE_BOB} ${BOB_FN} ${CAPS_18} 0`, { expect: { params: { status: { code: 'NLN' }, handle: LIVE_BOB, network: { code: 1 }, friendly: BOB_NAME } } }),
-    s('ns', `UBX 1:${LIVE_BOB}`, { body: UBX_13.replace('</Data>', '<DDP></DDP><SignatureSound></SignatureSound><Scene></Scene><ColorScheme>-3</ColorScheme></Data>'), send: { mss: 40 }, expect: { params: { handle: LIVE_BOB } } }),
+    s('ns', `NLN NLN 1:${LIVE_BOB} ${BOB_FN} ${CAPS_18} 0`, { expect: {
+        params: {
+          status: { code: 'NLN' },
+          handle: LIVE_BOB,
+          network: { code: 1 },
+          friendly: BOB_NAME,
+          caps: { value: 2684387364, flags: ['SupportsGifInk', 'SupportsChunking', 'SupportsWinks'], generation: { code: 10 } },
+          capsEx: { value: 48, flags: ['RTCVideoEnabled', 'SupportsP2PV2'] },
+        },
+      },
+    }),
+    s('ns', `UBX 1:${LIVE_BOB}`, {
+      body: UBX_13.replace('</Data>', '<DDP></DDP><SignatureSound></SignatureSound><Scene></Scene><ColorScheme>-3</ColorScheme></Data>'),
+      send: { mss: 40 },
+      expect: { params: { handle: LIVE_BOB, network: { code: 1 } }, xml: { kind: 'status', psm: 'Grüße ✓', colorScheme: '-3' } },
+    }),
     ...challenge('ns', 12, 'PROD0119GSJUC$18', '13038318816579321232', 18),
     c('ns', 'PNG'),
     s('ns', 'QNG 50'),
     c('ns', 'XFR 13 SB'),
-    s('ns', `XFR 13 SB ${SB_HOST_PORT} CKI ${COOKIE_XFR} U messenger.msn.com 1`),
+    s('ns', `XFR 13 SB ${SB} CKI ${COOKIE_XFR} U messenger.msn.com 1`),
     ...callerSwitchboard(msnp18Switchboard),
-    s('ns', `RNG ${SESSION_RNG} ${SB_HOST_PORT} CKI ${COOKIE_RNG} ${LIVE_BOB} ${BOB_FN} U messenger.hotmail.com 1`),
+    s('ns', `RNG ${SESSION_RNG} ${SB} CKI ${COOKIE_RNG} ${LIVE_BOB} ${BOB_FN} U messenger.hotmail.com 1`),
     ...inviteeSwitchboard(msnp18Switchboard),
     s('ns', `NLN AWY 1:${LIVE_BOB} ${BOB_FN} ${CAPS_18} 0`, { expect: { params: { status: { code: 'AWY' } } } }),
     s('ns', `FLN 1:${LIVE_BOB} 0:0`, { expect: { params: { handle: LIVE_BOB, network: { code: 1 } } } }),
@@ -834,9 +878,17 @@ const BOB_EPID = '{0061d708-cd9b-4d56-b64b-fffaa92ff344}';
 const HOP = Buffer.from('Version: 1\r\nXfrCount: 1\r\n').toString('base64');
 
 function sdg(from: string, fromEpid: string, to: string, messageType: string, body: string): string {
-  const contentHeaders = body === '' ? [`Message-Type: ${messageType}`] : [`Message-Type: ${messageType}`, 'Content-Type: text/plain; charset=UTF-8', 'X-MMS-IM-Format: FN=Segoe%20UI; EF=; CO=0; CS=1; PF=0'];
+  const text = ['Content-Type: text/plain; charset=UTF-8', 'X-MMS-IM-Format: FN=Segoe%20UI; EF=; CO=0; CS=1; PF=0'];
+  const contentHeaders = [`Message-Type: ${messageType}`, ...(body === '' ? [] : text)];
   return multipart([['Routing: 1.0', `To: 1:${to}`, `From: 1:${from};epid=${fromEpid}`], ['Reliability: 1.0']], ['Messaging: 2.0', ...contentHeaders], body);
 }
+
+/** SDG bodies decode in `xml` (multi-part document), the chat message inside it. */
+const SDG_HELLO = {
+  xml: { kind: 'multipart', messageType: 'Text', routing: { to: { handle: LIVE_BOB }, from: { handle: LIVE_ALICE, epid: ALICE_EPID } }, message: { kind: 'text', text: 'hello' } },
+};
+const SDG_TYPING = { xml: { kind: 'multipart', messageType: 'Control/Typing', message: { kind: 'typing', typingUser: LIVE_BOB } } };
+const SDG_TEXT = { xml: { kind: 'multipart', messageType: 'Text', routing: { to: { handle: LIVE_ALICE }, from: { epid: BOB_EPID } }, message: { kind: 'text', text: TEXT_BOB } } };
 
 const PRESENCE = multipart(
   [['Routing: 1.0', `To: 1:${LIVE_ALICE}`, `From: 1:${LIVE_ALICE};epid=${ALICE_EPID}`], ['Reliability: 1.0']],
@@ -872,22 +924,28 @@ const msnp21: Exchange = {
     ...ssoLogin21('bobns', LIVE_BOB, BOB_EPID, 22),
     c('ns', 'BLP 5 BL'),
     s('ns', 'BLP 5 BL'),
-    c('ns', 'ADL 6', { body: '<ml l="1"><d n="live.com"><c n="bob"><s n="IM" l="3" /><s n="PE" l="3" /></c></d></ml>' }),
+    c('ns', 'ADL 6', {
+      body: '<ml l="1"><d n="live.com"><c n="bob"><s n="IM" l="3" /><s n="PE" l="3" /></c></d></ml>',
+      expect: { xml: { kind: 'membership', initial: true, contacts: [{ handle: LIVE_BOB, services: [{ name: 'IM', listBits: 3 }, { name: 'PE', listBits: 3 }] }] } },
+    }),
     s('ns', 'ADL 6 OK'),
     c('ns', 'ADL 7', { body: '<ml><d n="live.com"><c n="bob"><s n="IM" l="8" /></c></d></ml>' }),
     s('ns', '241 7', { body: '<ml><d n="live.com"><c n="bob"><s n="IM" l="8" /></c></d></ml>', expect: { error: { code: 241 } } }),
-    c('ns', 'PUT 8', { body: PRESENCE, send: { mss: 100 } }),
+    c('ns', 'PUT 8', { body: PRESENCE, send: { mss: 100 }, expect: { xml: { kind: 'multipart', uri: '/user', document: { status: 'NLN', friendlyName: ALICE_NAME, psm: 'Grüße' } } } }),
     s('ns', 'PUT 8 OK'),
-    vs('ns', V21, 'NFY PUT', { send: { mss: 80 } }),
+    vs('ns', V21, 'NFY PUT', {
+      send: { mss: 80 },
+      expect: { trId: null, params: { operation: 'PUT' }, xml: { kind: 'multipart', notifType: 'Partial', uri: '/user', routing: { from: { handle: LIVE_BOB } }, document: { status: 'NLN' } } },
+    }),
     ...challenge('ns', 9, 'PROD0120PW!CCV9@', '1663122458434562624782678054', 21),
     c('ns', 'PNG'),
     s('ns', 'QNG 50', { expect: { params: { seconds: 50 } } }),
-    vc('ns', V21, 'SDG 58', { send: { mss: 100 } }),
-    vs('bobns', V21, 'SDG 0'),
-    c('bobns', 'SDG 5', { body: sdg(LIVE_BOB, BOB_EPID, LIVE_ALICE, 'Control/Typing', '') }),
-    s('ns', 'SDG 0', { body: sdg(LIVE_BOB, BOB_EPID, LIVE_ALICE, 'Control/Typing', '') }),
-    c('bobns', 'SDG 6', { body: sdg(LIVE_BOB, BOB_EPID, LIVE_ALICE, 'Text', TEXT_BOB), send: { mss: 7 } }),
-    s('ns', 'SDG 0', { body: sdg(LIVE_BOB, BOB_EPID, LIVE_ALICE, 'Text', TEXT_BOB), send: { mss: 7 } }),
+    vc('ns', V21, 'SDG 58', { send: { mss: 100 }, expect: SDG_HELLO }),
+    vs('bobns', V21, 'SDG 0', { expect: SDG_HELLO }),
+    c('bobns', 'SDG 5', { body: sdg(LIVE_BOB, BOB_EPID, LIVE_ALICE, 'Control/Typing', ''), expect: SDG_TYPING }),
+    s('ns', 'SDG 0', { body: sdg(LIVE_BOB, BOB_EPID, LIVE_ALICE, 'Control/Typing', ''), expect: SDG_TYPING }),
+    c('bobns', 'SDG 6', { body: sdg(LIVE_BOB, BOB_EPID, LIVE_ALICE, 'Text', TEXT_BOB), send: { mss: 7 }, expect: SDG_TEXT }),
+    s('ns', 'SDG 0', { body: sdg(LIVE_BOB, BOB_EPID, LIVE_ALICE, 'Text', TEXT_BOB), send: { mss: 7 }, expect: SDG_TEXT }),
     c('bobns', 'OUT'),
     c('ns', 'OUT'),
   ],

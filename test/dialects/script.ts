@@ -195,7 +195,15 @@ export interface ExpectedCommand {
   payload: Uint8Array | null;
   /** The client request a server line answers (same TrID, earlier on the same connection). */
   request: { verb: string; trId: number } | null;
+  /** The unit was cut into several TCP segments (its event must name an earlier `firstPacket`). */
+  spansSegments: boolean;
   expect: Record<string, unknown> | null;
+}
+
+function spansSegments(step: Extract<Step, { kind: 'send' }>): boolean {
+  const size = step.units.reduce((n, u) => n + encodeUnit(u).length, 0);
+  const { mss, split = [] } = step.send;
+  return step.units.length === 1 && ((mss !== undefined && size > mss) || split.some((at) => at > 0 && at < size));
 }
 
 function tokens(line: string): string[] {
@@ -224,7 +232,18 @@ export function expectedCommands(x: Exchange): ExpectedCommand[] {
         if (req === undefined) throw new Error(`script: "${u.line}" on ${step.conn} answers no request`);
         request = { verb: req.verb, trId };
       }
-      out.push({ conn: step.conn, dir: u.dir, verb, args, trId, payloadLength: u.payload?.length ?? null, payload: u.payload, request, expect: u.expect });
+      out.push({
+        conn: step.conn,
+        dir: u.dir,
+        verb,
+        args,
+        trId,
+        payloadLength: u.payload?.length ?? null,
+        payload: u.payload,
+        request,
+        spansSegments: spansSegments(step),
+        expect: u.expect,
+      });
     }
   }
   return out;

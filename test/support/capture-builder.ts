@@ -350,9 +350,11 @@ export interface DatagramOptions {
   ipVersion?: 4 | 6;
   ipId?: number;
   ttl?: number;
+  /** Leave the TCP checksum zero, as a capture on a host with checksum offload shows it. */
+  offloadedChecksum?: boolean;
 }
 
-/** TCP header (+ options, padded to 4 bytes) + payload. Checksum left zero: the decoder never checks it. */
+/** TCP header (+ options, padded to 4 bytes) + payload. Checksum zero here: tcpDatagram fills it in. */
 export function tcpBytes(seg: Pick<ScriptSegment, 'src' | 'dst' | 'seq' | 'ack' | 'flags' | 'window' | 'payload' | 'tcpOptions'>): Uint8Array {
   const optLen = seg.tcpOptions === undefined ? 0 : (seg.tcpOptions.length + 3) & ~3;
   const hlen = 20 + optLen;
@@ -372,16 +374,36 @@ export function tcpBytes(seg: Pick<ScriptSegment, 'src' | 'dst' | 'seq' | 'ack' 
 
 /** The IP datagram (IPv4 or IPv6 per addresses / opts) that carries `seg`. */
 export function tcpDatagram(seg: ScriptSegment, opts: DatagramOptions = {}): Uint8Array {
-  return ipDatagram({
+  const tcp = tcpBytes(seg);
+  const datagram = ipDatagram({
     src: seg.src.addr,
     dst: seg.dst.addr,
     proto: 6,
-    payload: tcpBytes(seg),
+    payload: tcp,
     ...(seg.ipv4Options !== undefined && { ipv4Options: seg.ipv4Options }),
     ...(seg.ipv6Ext !== undefined && { ipv6Ext: seg.ipv6Ext }),
     ...opts,
     ...(seg.ipId !== undefined && { ipId: seg.ipId }),
   });
+  if (!opts.offloadedChecksum) fillTcpChecksum(datagram, datagram.length - tcp.length);
+  return datagram;
+}
+
+/** RFC 793/2460 checksum over the pseudo-header and the TCP segment at `at` (the segment ends the datagram). */
+function fillTcpChecksum(datagram: Uint8Array, at: number): void {
+  const v6 = (datagram[0] as number) >> 4 === 6;
+  const addrs = v6 ? datagram.subarray(8, 40) : datagram.subarray(12, 20);
+  const length = datagram.length - at;
+  let sum = 6 + (length >>> 16) + (length & 0xffff);
+  const words = (b: Uint8Array) => {
+    for (let i = 0; i < b.length; i += 2) sum += ((b[i] as number) << 8) | (b[i + 1] ?? 0);
+  };
+  words(addrs);
+  words(datagram.subarray(at));
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  const check = ~sum & 0xffff;
+  datagram[at + 16] = check >> 8;
+  datagram[at + 17] = check & 0xff;
 }
 
 /** A UDP datagram in IP: non-TCP traffic for counting tests. */
