@@ -7,11 +7,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { readCapture } from './capture/source.js';
 import { registerCaptureCommands } from './commands/capture.js';
 import { type AnalysisOptions, analyze } from './pipeline.js';
-import { NdjsonReporter } from './report/ndjson.js';
-import { StatsReporter } from './report/stats.js';
+import { makeReporter, OUTPUT_FORMATS, type OutputFormat } from './report/formats.js';
 import { TextOutput } from './report/output.js';
-import type { Reporter } from './report/reporter.js';
-import { TranscriptReporter } from './report/transcript.js';
 
 export const EXIT_OK = 0;
 export const EXIT_STRICT = 1;
@@ -36,7 +33,7 @@ function parsePorts(value: string): number[] {
 }
 
 interface ReadOptions {
-  format: 'transcript' | 'ndjson' | 'stats';
+  format: OutputFormat;
   port: string;
   strict?: boolean;
   detect: boolean;
@@ -70,12 +67,6 @@ function limitsOf(opts: ReadOptions): Partial<AnalysisOptions> {
   return limits;
 }
 
-function makeReporter(format: ReadOptions['format'], output: TextOutput): Reporter {
-  if (format === 'ndjson') return new NdjsonReporter(output);
-  if (format === 'stats') return new StatsReporter(output);
-  return new TranscriptReporter(output);
-}
-
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -105,7 +96,7 @@ export function buildProgram(): Command {
     .command('read')
     .description('decode MSNP from a capture file (pcap, nanosecond pcap, pcapng) or "-" for stdin')
     .argument('<file>', 'capture file, or - to read a capture stream from stdin')
-    .addOption(new Option('--format <format>', 'output format').choices(['transcript', 'ndjson', 'stats']).default('transcript'))
+    .addOption(new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('transcript'))
     .option('--port <list>', 'comma-separated TCP ports that carry MSNP', '1863')
     .option('--no-detect', 'only decode the --port ports and announced switchboards, not MSNP recognised by content on other ports')
     .option('--show-secrets', 'show tickets, cookies and login responses as sent (redacted by default)')

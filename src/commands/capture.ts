@@ -7,13 +7,12 @@ import { listDevices } from '../capture/cap-binding.js';
 import { CaptureFileTee } from '../capture/file-tee.js';
 import { CAP_SNAPLEN, DEFAULT_BUFFER_MIB, LiveCapture, type StopReason } from '../capture/live.js';
 import { analyze } from '../pipeline.js';
-import { NdjsonReporter } from '../report/ndjson.js';
+import { makeReporter, OUTPUT_FORMATS, type OutputFormat } from '../report/formats.js';
 import { TextOutput } from '../report/output.js';
-import type { Reporter, Summary } from '../report/reporter.js';
-import { TranscriptReporter } from '../report/transcript.js';
+import type { Summary } from '../report/reporter.js';
 
 interface CaptureOptions {
-  format: 'transcript' | 'ndjson';
+  format: OutputFormat;
   port: number[];
   filter?: string;
   write?: string;
@@ -36,7 +35,7 @@ export function registerCaptureCommands(program: Command): void {
     .command('capture')
     .description('capture MSNP live from a network interface (needs root or CAP_NET_RAW) and report it as it happens')
     .argument('<interface>', 'interface to capture on (see msnsniff interfaces), e.g. eth0, lo, any')
-    .addOption(new Option('--format <format>', 'output format').choices(['transcript', 'ndjson']).default('transcript'))
+    .addOption(new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('transcript'))
     .addOption(
       new Option('--port <list>', 'comma-separated TCP ports that carry MSNP; also builds the default filter')
         .argParser(parsePortList)
@@ -114,7 +113,7 @@ async function runCapture(iface: string, opts: CaptureOptions): Promise<number> 
       `msnsniff: capturing on ${iface} (link type ${live.linkTypeName}), filter "${filter}"${tee ? `, writing ${tee.path}` : ''}; Ctrl-C to stop\n`,
     );
     const output = new TextOutput(process.stdout);
-    const reporter: Reporter = opts.format === 'ndjson' ? new NdjsonReporter(output) : new TranscriptReporter(output);
+    const reporter = makeReporter(opts.format, output);
     const summary = await analyze(
       (diag) => (tee !== null ? tee.tee(live.batches(diag)) : live.batches(diag)),
       reporter,
