@@ -3,7 +3,9 @@
 //
 // Requests and responses pair in order (a FIFO of outstanding requests, so pipelining works). A request names its
 // session with `?SessionID=`; an `Action=open` request learns it only from its response's `X-MSN-Messenger:
-// SessionID=…; GW-IP=…` header, so its body is held until then and the two bodies come out together.
+// SessionID=…; GW-IP=…` header, so its body is held until then and the two bodies come out together. A request
+// naming a SessionID not seen yet while an open is unanswered waits too (the capture may show it before the
+// response that introduced that id), so a session's request bodies always come out in request order.
 //
 // Output: every HTTP message body of a gateway session gives one chunk, empty bodies (polls, "nothing queued")
 // included, so that polls and `Session=close` stay visible. A body with a hole inside gives one chunk per
@@ -39,7 +41,11 @@ export interface GatewayChunk {
   dir: Direction;
   /** The HTTP body (MSNP commands), possibly empty. A view into the pushed bytes when it arrived in one piece. */
   bytes: Uint8Array;
-  /** Frame and time of the push that completed this HTTP message (for a held open request: the request's). */
+  /**
+   * Frame and time of the push that completed this HTTP message, also for a held open request emitted later
+   * with its response (so chunks need not come out in frame order). A message cut short by the end of the
+   * stream has the last frame that brought bytes of its direction; a loss-only chunk from finish() its frame.
+   */
   packet: number;
   tsMicros: number;
   /**
@@ -83,6 +89,8 @@ export interface GatewayStats {
   skippedRequests: number;
   /** 1xx responses (not paired with a request). */
   interimResponses: number;
+  /** Requests dropped from the queue of those awaiting a response (over maxPendingRequests). */
+  forgottenRequests: number;
   sessions: number;
 }
 
@@ -115,6 +123,11 @@ interface Outstanding {
   ip: string | null;
   /** The request whose body waits for its session (session === null). */
   held: HttpMessage | null;
+  /**
+   * A SessionID the request named that was not known yet while an open ahead of it was unanswered: the open's
+   * response may introduce it (the capture can show a request before the response it depends on).
+   */
+  namedId: string | null;
 }
 
 export class GatewayDecoder {
@@ -124,7 +137,7 @@ export class GatewayDecoder {
   private readonly queue: Outstanding[] = [];
   private readonly byId = new Map<string, Session>();
   private readonly list: Session[] = [];
-  private readonly st: GatewayStats = { requests: 0, responses: 0, gatewayRequests: 0, skippedRequests: 0, interimResponses: 0, sessions: 0 };
+  private readonly st: GatewayStats = { requests: 0, responses: 0, gatewayRequests: 0, skippedRequests: 0, interimResponses: 0, forgottenRequests: 0, sessions: 0 };
   private out: GatewayChunk[] = [];
   private gateway = false;
   /** Bytes were lost between requests / responses: pairing is re-checked against the SessionIDs. */
@@ -149,6 +162,9 @@ export class GatewayDecoder {
       maxSessions: Math.max(1, Math.floor(opts.maxSessions ?? d.maxSessions)),
     };
     const midStream = opts.midStream ?? false;
+    // Joined mid-stream: the first responses may answer requests from before the capture.
+    this.requestsLost = midStream;
+    this.requestBytesLost = midStream;
     this.c2s = new HttpStream(
       'request',
       this.limits,
@@ -207,6 +223,7 @@ export class GatewayDecoder {
     this.c2s.finish(packet);
     this.s2c.finish(packet);
     this.finished = true;
+    this.resolveDeferred(true);
 
     let unanswered = 0;
     let heldBytes = 0;
@@ -240,7 +257,7 @@ export class GatewayDecoder {
     const target = parseTarget(head.target);
     if (head.method !== 'POST' || !target.path.toLowerCase().endsWith('/gateway.dll')) {
       this.st.skippedRequests++;
-      this.enqueue({ gateway: false, method: head.method, session: null, action: null, server: null, ip: null, held: null }, msg.packet);
+      this.enqueue({ gateway: false, method: head.method, session: null, action: null, server: null, ip: null, held: null, namedId: null }, msg.packet);
       return;
     }
     this.gateway = true;
@@ -253,15 +270,14 @@ export class GatewayDecoder {
 
     if (sid !== null) {
       let s = this.byId.get(sid);
-      if (s === undefined) {
-        s = this.newSession(sid, server ?? 'unknown', ip, false, msg.packet);
-        this.diag('gateway.midstream_session', 'info', `gateway session ${sid} was not opened on this connection: its kind (NS/SB) is unknown`, msg.packet, 'c2s', {
-          sessionId: sid,
-        });
+      if (s === undefined && this.queue.some(isOpenLike)) {
+        this.enqueue({ gateway: true, method: head.method, session: null, action, server, ip, held: msg, namedId: sid }, msg.packet);
+        return;
       }
+      s ??= this.midstreamSession(sid, server, ip, msg.packet);
       this.touch(s);
       this.emitBody(s, 'c2s', msg, action, null, false);
-      this.enqueue({ gateway: true, method: head.method, session: s, action, server, ip, held: null }, msg.packet);
+      this.enqueue({ gateway: true, method: head.method, session: s, action, server, ip, held: null, namedId: null }, msg.packet);
       return;
     }
     if (action !== 'open') {
@@ -269,25 +285,66 @@ export class GatewayDecoder {
         target: head.target.slice(0, 200),
       });
     }
-    this.enqueue({ gateway: true, method: head.method, session: null, action, server, ip, held: msg }, msg.packet);
+    this.enqueue({ gateway: true, method: head.method, session: null, action, server, ip, held: msg, namedId: null }, msg.packet);
+  }
+
+  private midstreamSession(sid: string, server: string | null, ip: string | null, packet: number): Session {
+    this.diag('gateway.midstream_session', 'info', `gateway session ${sid} was not opened on this connection${server === null ? ': its kind (NS/SB) is unknown' : ''}`, packet, 'c2s', {
+      sessionId: sid,
+    });
+    return this.newSession(sid, server ?? 'unknown', ip, false, packet);
+  }
+
+  /**
+   * Gives requests held for a SessionID (namedId) their session once no unanswered open is ahead of them
+   * (all: at the end), and passes their bodies on, in request order.
+   */
+  private resolveDeferred(all: boolean): void {
+    let blocked = false;
+    for (const e of this.queue) {
+      if (isOpenLike(e)) blocked = true;
+      else if (e.session === null && e.namedId !== null && (all || !blocked)) this.resolve(e, e.namedId);
+    }
+  }
+
+  private resolve(e: Outstanding, sid: string): void {
+    const held = e.held;
+    const s = this.byId.get(sid) ?? this.midstreamSession(sid, e.server, e.ip, held?.packet ?? 0);
+    this.touch(s);
+    e.session = s;
+    e.held = null;
+    if (held !== null) this.emitBody(s, 'c2s', held, e.action, null, false);
   }
 
   private enqueue(e: Outstanding, packet: number): void {
+    let unblocked = false;
     if (this.queue.length >= this.limits.maxPendingRequests) {
-      const dropped = this.queue.shift();
-      const bytes = dropped?.held != null ? bodyLength(dropped.held) : 0;
-      this.diag('gateway.too_many_pending', 'warning', `more than ${this.limits.maxPendingRequests} requests await a response: the oldest is forgotten`, packet, 'c2s', {
-        limit: this.limits.maxPendingRequests,
-        droppedBytes: bytes,
-      });
+      // Typically a capture without the server's side. Said once; the count is in stats.
+      const dropped = this.queue.shift() as Outstanding;
+      this.st.forgottenRequests++;
+      if (dropped.session === null && dropped.namedId !== null) this.resolve(dropped, dropped.namedId);
+      unblocked = isOpenLike(dropped);
+      if (this.st.forgottenRequests === 1) {
+        const bytes = dropped.held !== null ? bodyLength(dropped.held) : 0;
+        this.diag('gateway.too_many_pending', 'warning', `more than ${this.limits.maxPendingRequests} requests await a response: the oldest are forgotten (a body held for its session is dropped)`, packet, 'c2s', {
+          limit: this.limits.maxPendingRequests,
+          droppedBytes: bytes,
+        });
+      }
     }
     this.queue.push(e);
+    if (unblocked) this.resolveDeferred(false);
   }
 
   // ---------------------------------------------------------------------------------------------------
   // Responses
 
   private onResponse(msg: HttpMessage): void {
+    this.answer(msg);
+    this.resolveDeferred(false);
+  }
+
+  private answer(msg: HttpMessage): void {
     this.st.responses++;
     const head = msg.head;
     if (head.status >= 100 && head.status < 200) {
@@ -298,12 +355,13 @@ export class GatewayDecoder {
     const mm = parseMessengerHeader(headerValue(head, 'x-msn-messenger'));
     const entry = this.pair(mm.sessionId, msg.packet);
     if (entry !== null && !entry.gateway) return;
+    if (entry !== null && entry.session === null && entry.namedId !== null) this.resolve(entry, entry.namedId);
 
     let s: Session;
     if (entry === null) {
       if (mm.sessionId === null) {
         if (this.gateway) {
-          this.diag('gateway.unpaired_response', 'warning', `HTTP ${head.status} response without a request to answer and without a SessionID: dropped`, msg.packet, 's2c', {
+          this.diag('gateway.unpaired_response', this.requestBytesLost ? 'info' : 'warning', `HTTP ${head.status} response without a request to answer and without a SessionID: dropped`, msg.packet, 's2c', {
             status: head.status,
             bytes: bodyLength(msg),
           });
@@ -358,7 +416,6 @@ export class GatewayDecoder {
         sessionId: s.info.sessionId,
         bytes: bodyLength(msg),
       });
-      s.gapS2c += msg.tailMissing;
       this.emit(s, 's2c', new Uint8Array(0), msg.packet, msg.tsMicros, entry?.action ?? null, head.status, mm.close);
       return;
     }
@@ -377,6 +434,7 @@ export class GatewayDecoder {
     if (k === 0 || (k > 0 && this.responsesLost)) {
       if (k > 0) {
         const skipped = this.queue.splice(0, k);
+        for (const e of skipped) if (e.session === null && e.namedId !== null) this.resolve(e, e.namedId);
         const held = skipped.reduce((n, e) => n + (e.held === null ? 0 : bodyLength(e.held)), 0);
         this.diag('gateway.responses_lost', 'info', `after lost response bytes, ${k} earlier request(s) are taken as answered by responses that were lost`, packet, 's2c', {
           requests: k,
@@ -392,8 +450,8 @@ export class GatewayDecoder {
 
   private fits(e: Outstanding, sessionId: string): boolean {
     if (!e.gateway) return false;
-    const s = this.byId.get(sessionId);
-    return e.session === null ? s === undefined : e.session === s;
+    if (e.session !== null) return e.session === this.byId.get(sessionId);
+    return e.namedId !== null ? e.namedId === sessionId : !this.byId.has(sessionId);
   }
 
   /** A response named a SessionID for a request of session s: the same one, or its successor (lineage). */
@@ -511,6 +569,11 @@ export function looksLikeGatewayRequest(first: Uint8Array): boolean {
   const text = Buffer.from(first.buffer, first.byteOffset + i, Math.min(first.length - i, 512)).toString('latin1');
   if (!text.startsWith('POST ')) return false;
   return /^POST +(?:https?:\/\/[^/\s?#]+)?\/gateway\/gateway\.dll(?:[?\s]|$)/i.test(text);
+}
+
+/** A gateway request whose session only its response will name (an open, or a request without SessionID). */
+function isOpenLike(e: Outstanding): boolean {
+  return e.gateway && e.session === null && e.namedId === null;
 }
 
 interface Run {

@@ -117,9 +117,17 @@ function stripCr(line: string): string {
 
 export class HttpStream {
   private state: State;
-  /** Bytes of a head (or a hunting candidate) that straddle pushes; always starts at the head/candidate. */
-  private readonly pend: Uint8Array;
+  /**
+   * Bytes of a head (or a hunting candidate) that straddle pushes; always starts at the head/candidate. Grows on
+   * demand up to maxHeaderBytes, which scan() never leaves undecided.
+   */
+  private pend = new Uint8Array(0);
   private pendLen = 0;
+  /**
+   * How far the previous scan() got into the head that now starts pend (it stopped there for more bytes), so
+   * that a head arriving a few bytes at a time is not re-read from its start each time. Valid for one scan.
+   */
+  private progress: HeadProgress | null = null;
   /** The message being read (body states). */
   private cur: HttpMessage | null = null;
   private remaining = 0;
@@ -140,14 +148,8 @@ export class HttpStream {
     /** The stream was joined in the middle (no SYN seen): start by hunting, quietly. */
     midStream = false,
   ) {
-    this.pend = new Uint8Array(Math.max(64, limits.maxHeaderBytes));
     this.state = midStream ? State.Hunt : State.Head;
     if (midStream) this.skipReason = 'stream joined in the middle';
-  }
-
-  /** A message is under way: part of a head or a body has been seen. */
-  get inMessage(): boolean {
-    return this.state === State.Body || this.state === State.BodyToClose || this.state === State.Skip || (this.state === State.Head && this.pendLen > 0);
   }
 
   push(bytes: Uint8Array, gapBefore: number, packet: number, tsMicros: number): void {
@@ -158,14 +160,18 @@ export class HttpStream {
     this.feed(bytes, packet, tsMicros);
   }
 
-  /** End of the stream: complete a body delimited by close, report anything cut short. */
+  /**
+   * End of the stream: complete a body delimited by close, report anything cut short. A message completed here
+   * is stamped with the last frame that brought bytes of this direction (`packet` is the end's frame, for reports).
+   */
   finish(packet: number): void {
     if (this.finished) return;
     this.finished = true;
     const ts = this.lastTs;
+    const last = this.lastPacket;
     switch (this.state) {
       case State.BodyToClose:
-        this.complete(packet, ts);
+        this.complete(last, ts);
         break;
       case State.Body:
       case State.Skip: {
@@ -178,7 +184,7 @@ export class HttpStream {
         // A skipped body (too large) is already counted whole.
         if (this.state === State.Body) cur.tailMissing += this.remaining;
         this.remaining = 0;
-        this.complete(packet, ts);
+        this.complete(last, ts);
         break;
       }
       case State.Head:
@@ -207,6 +213,7 @@ export class HttpStream {
   // ---------------------------------------------------------------------------------------------------
 
   private gap(bytes: number, packet: number, ts: number): void {
+    this.progress = null;
     switch (this.state) {
       case State.Body: {
         const inBody = Math.min(bytes, this.remaining);
@@ -311,7 +318,14 @@ export class HttpStream {
             continue;
           }
           // Part of a head or candidate is waiting: append what fits (never past the cap) and scan the whole.
-          const take = Math.min(len - pos, this.pend.length - this.pendLen);
+          const take = Math.min(len - pos, this.limits.maxHeaderBytes - this.pendLen);
+          if (take === 0) {
+            // Cannot happen (scan() never leaves maxHeaderBytes undecided), but never spin on it.
+            this.startHunt(this.pendLen, 'undecidable bytes');
+            this.pendLen = 0;
+            continue;
+          }
+          this.reserve(this.pendLen + take);
           this.pend.set(bytes.subarray(pos, pos + take), this.pendLen);
           this.pendLen += take;
           pos += take;
@@ -335,9 +349,17 @@ export class HttpStream {
 
   private keep(bytes: Uint8Array): void {
     // scan() leaves less than maxHeaderBytes undecided, so this always fits.
-    const n = Math.min(bytes.length, this.pend.length);
+    const n = Math.min(bytes.length, this.limits.maxHeaderBytes);
+    this.reserve(n);
     this.pend.set(bytes.subarray(0, n), 0);
     this.pendLen = n;
+  }
+
+  private reserve(n: number): void {
+    if (n <= this.pend.length) return;
+    const grown = new Uint8Array(Math.min(Math.max(n, 2 * this.pend.length, 256), Math.max(n, this.limits.maxHeaderBytes)));
+    grown.set(this.pend.subarray(0, this.pendLen));
+    this.pend = grown;
   }
 
   /**
@@ -347,6 +369,8 @@ export class HttpStream {
    */
   private scan(v: Uint8Array, packet: number, ts: number): number {
     const max = this.limits.maxHeaderBytes;
+    const progress = this.progress;
+    this.progress = null;
     let i = 0;
     for (;;) {
       if (this.state === State.Hunt) {
@@ -358,11 +382,13 @@ export class HttpStream {
         this.skipped += found.at - i;
         i = found.at;
         if (!found.complete) return i;
-        // Footing found again.
-        this.sink.report('gateway.resync', 'info', `next HTTP ${this.kind} found after skipping ${this.skipped} bytes (${this.skipReason})`, packet, {
-          skipped: this.skipped,
-        });
-        this.sink.lost(this.skipped, packet);
+        // Footing found again (right away, when joined mid-stream at a message start: nothing to say).
+        if (this.skipped > 0) {
+          this.sink.report('gateway.resync', 'info', `next HTTP ${this.kind} found after skipping ${this.skipped} bytes (${this.skipReason})`, packet, {
+            skipped: this.skipped,
+          });
+          this.sink.lost(this.skipped, packet);
+        }
         this.skipped = 0;
         this.skipReason = '';
         this.state = State.Head;
@@ -371,25 +397,34 @@ export class HttpStream {
       // State.Head. Blank lines between messages are allowed (and some clients end a POST body with an extra CRLF).
       while (i < v.length && (v[i] === CR || v[i] === LF)) i++;
       if (i === v.length) return i;
+      // Offsets in `progress` are relative to the head's first byte, which is v[0] when it applies.
+      const prog = i === 0 && this.state === State.Head ? progress : null;
       const limit = Math.min(v.length, i + max);
-      const lf = v.indexOf(LF, i);
+      const lf = prog !== null && prog.lf >= 0 ? prog.lf : v.indexOf(LF, prog !== null ? prog.searched : i);
       if (lf < 0 || lf >= limit) {
-        if (v.length - i < max) return i;
+        if (v.length - i < max) {
+          this.progress = { lf: -1, start: null, searched: v.length - i };
+          return i;
+        }
         this.sink.report('gateway.bad_http', 'warning', `no HTTP ${this.kind} line: ${max} bytes without a line end`, packet);
         this.startHunt(1, 'not HTTP');
         i++;
         continue;
       }
-      const start = parseStartLine(this.kind, stripCr(latin1(v.subarray(i, lf))));
+      const start = prog?.start ?? parseStartLine(this.kind, stripCr(latin1(v.subarray(i, lf))));
       if (start === null) {
         this.sink.report('gateway.bad_http', 'warning', `not an HTTP ${this.kind === 'request' ? 'request' : 'status'} line: ${JSON.stringify(latin1(v.subarray(i, Math.min(lf, i + 60))))}`, packet);
         this.startHunt(1, 'not HTTP');
         i++;
         continue;
       }
-      const end = findHeadEnd(v, lf, limit);
+      // The blank line may begin up to 3 bytes before where the last search stopped.
+      const end = findHeadEnd(v, prog !== null && prog.start !== null ? Math.max(lf, i + prog.searched - 3) : lf, limit);
       if (end < 0) {
-        if (v.length - i < max) return i;
+        if (v.length - i < max) {
+          this.progress = { lf: lf - i, start, searched: v.length - i };
+          return i;
+        }
         this.sink.report('gateway.too_large', 'warning', `HTTP ${this.kind} headers longer than ${max} bytes: the message is skipped`, packet, { limit: max });
         this.startHunt(max, 'oversized headers');
         i += max;
@@ -545,6 +580,15 @@ export class HttpStream {
 
 type StartLine = Pick<HttpHead, 'method' | 'target' | 'version' | 'status' | 'reason'>;
 
+interface HeadProgress {
+  /** The start line's LF (-1: not seen yet). */
+  lf: number;
+  /** The start line, once parsed. */
+  start: StartLine | null;
+  /** Bytes looked at. */
+  searched: number;
+}
+
 function parseStartLine(kind: 'request' | 'response', line: string): StartLine | null {
   if (kind === 'request') {
     const m = REQUEST_LINE.exec(line);
@@ -571,9 +615,9 @@ function parseContentLength(values: readonly string[]): number | null {
   return length;
 }
 
-/** Offset just past the blank line that ends a head, searching from the LF at `lf`; -1 if not before `limit`. */
-function findHeadEnd(v: Uint8Array, lf: number, limit: number): number {
-  let i = lf;
+/** Offset just past the blank line that ends a head, looking at the LFs from `from` on; -1 if not before `limit`. */
+function findHeadEnd(v: Uint8Array, from: number, limit: number): number {
+  let i = v.indexOf(LF, from);
   while (i >= 0 && i < limit) {
     const a = i + 1 < limit ? v[i + 1] : undefined;
     if (a === LF) return i + 2;

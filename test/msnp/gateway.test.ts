@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/source.js';
 import { PacketDecoder } from '../../src/decode/decoder.js';
 import type { Direction } from '../../src/diag.js';
@@ -315,6 +315,10 @@ describe('gateway decoder on the reference example (testvectors.json, §13.5)', 
 });
 
 describe('gateway decoder on synthetic HTTP', () => {
+  beforeEach(() => {
+    packetNo = 0;
+  });
+
   it('pairs pipelined requests and responses in order, holding the open body for its SessionID', () => {
     const { chunks, diags } = run(
       [
@@ -324,15 +328,30 @@ describe('gateway decoder on synthetic HTTP', () => {
       99,
     );
     expect(chunks.map((c) => [c.session.sessionId, c.session.server, c.dir, text(c.bytes)])).toEqual([
-      // The second request names its session, so it comes out at once; the open waits for its response.
-      ['other', 'unknown', 'c2s', 'PNG\r\n'],
+      // The open waits for its response to learn its SessionID. The second request names a SessionID not seen
+      // yet, which that response might have introduced, so it waits too; the response shows it is another one.
       ['first', 'NS', 'c2s', 'VER 1 MSNP8 CVR0\r\n'],
       ['first', 'NS', 's2c', 'VER 1 MSNP8\r\n'],
+      ['other', 'unknown', 'c2s', 'PNG\r\n'],
       ['other', 'unknown', 's2c', 'QNG 50\r\n'],
     ]);
-    expect(chunks[0]?.session.ip).toBe('127.0.0.1'); // from GW-IP: its open was not seen
-    expect(chunks[1]?.session.ip).toBe('10.0.0.1');
+    expect(chunks[0]?.session.ip).toBe('10.0.0.1');
+    expect(chunks[2]?.session.ip).toBe('127.0.0.1'); // from GW-IP: its open was not seen
     expect(diags.map((d) => d.code)).toEqual(['gateway.midstream_session']);
+  });
+
+  it('keeps request order when the capture shows a request before the open response it depends on', () => {
+    const { chunks, diags, decoder } = run(
+      [
+        c2s(request('Action=open&Server=SB&IP=1.2.3.4', 'USR 1 a@b c\r\n')),
+        c2s(request('SessionID=S', 'CAL 2 b@c\r\n')),
+        s2c(response('S', 'USR 1 OK a@b A\r\n') + response('S', 'CAL 2 RINGING 1\r\n')),
+      ],
+      9,
+    );
+    expect(diags).toEqual([]);
+    expect(decoder.sessions).toEqual([expect.objectContaining({ sessionId: 'S', server: 'SB', opened: true })]);
+    expect(streams(chunks).get('S')).toEqual({ server: 'SB', c2s: 'USR 1 a@b c\r\nCAL 2 b@c\r\n', s2c: 'USR 1 OK a@b A\r\nCAL 2 RINGING 1\r\n' });
   });
 
   it('keeps a hole inside a body in place and resyncs after a gap between messages', () => {
@@ -364,6 +383,40 @@ describe('gateway decoder on synthetic HTTP', () => {
     expect(streams(chunks).get('A')?.s2c).toBe('VER 1 MSNP8\r\nACK 1\r\nSYN 4 1\r\n');
   });
 
+  it('splits a body with a hole inside into runs, the hole in gapBefore', () => {
+    const r = request('SessionID=A', 'ABCDEFGHIJ');
+    const { chunks, diags } = run([c2s(r.slice(0, r.length - 7)), c2s(r.slice(r.length - 4), 3), s2c(response('A', 'OK\r\n'))], 9);
+    expect(chunks.map((x) => [x.dir, text(x.bytes), x.gapBefore, x.packet])).toEqual([
+      ['c2s', 'ABC', 0, 2],
+      ['c2s', 'GHIJ', 3, 2],
+      ['s2c', 'OK\r\n', 0, 3],
+    ]);
+    expect(diags.map((d) => d.code)).toEqual(['gateway.midstream_session']);
+  });
+
+  it('joins a connection mid-stream quietly', () => {
+    const { chunks, diags } = run(
+      [
+        c2s('dy of an earlier request\r\n' + request('SessionID=A', 'PNG\r\n')),
+        s2c('wer to an earlier request\r\n' + response('A', 'QNG 1\r\n') + response('A', 'QNG 2\r\n')),
+      ],
+      9,
+      { midStream: true },
+    );
+    expect(chunks.map((x) => [x.session.sessionId, x.dir, text(x.bytes)])).toEqual([
+      ['A', 'c2s', 'PNG\r\n'],
+      // Which of the two answers the request seen is unknowable; both name session A, which is what counts.
+      ['A', 's2c', 'QNG 1\r\n'],
+      ['A', 's2c', 'QNG 2\r\n'],
+    ]);
+    expect(diags.map((d) => [d.code, d.severity])).toEqual([
+      ['gateway.resync', 'info'],
+      ['gateway.midstream_session', 'info'],
+      ['gateway.resync', 'info'],
+      ['gateway.unpaired_response', 'info'],
+    ]);
+  });
+
   it('passes on a body cut by the end of the stream and announces the missing bytes', () => {
     const full = request('SessionID=A', 'MSG 2 N 40\r\n' + 'x'.repeat(40));
     const { chunks, diags } = run([c2s(request('Action=open&Server=SB', 'USR 1 a@b c\r\n')), s2c(response('A', 'USR 1 OK a@b A\r\n')), c2s(full.slice(0, full.length - 30))], 9);
@@ -381,9 +434,10 @@ describe('gateway decoder on synthetic HTTP', () => {
   it('ends a response without Content-Length at the end of the stream', () => {
     const head = 'HTTP/1.0 200 OK\r\nX-MSN-Messenger: SessionID=A; GW-IP=1.2.3.4\r\nConnection: close\r\n\r\n';
     const { chunks, diags } = run([c2s(request('Action=open&Server=NS', 'VER 1 MSNP8\r\n')), s2c(head + 'VER 1 '), s2c('MSNP8\r\n')], 5);
+    // Completed by the end of the stream: stamped with the last frame that brought its bytes.
     expect(chunks.map((x) => [x.dir, text(x.bytes), x.packet])).toEqual([
-      ['c2s', 'VER 1 MSNP8\r\n', 5],
-      ['s2c', 'VER 1 MSNP8\r\n', 5],
+      ['c2s', 'VER 1 MSNP8\r\n', 1],
+      ['s2c', 'VER 1 MSNP8\r\n', 3],
     ]);
     expect(chunks[0]?.session).toMatchObject({ ip: '1.2.3.4' });
     expect(diags).toEqual([]);
@@ -518,6 +572,9 @@ describe('gateway decoder robustness', () => {
     response('a', 'QNG 5\r\n'),
     response('b'),
     response(null, 'x'),
+    response('a', '', 'X-Pad: 1\r\n', '404 Not Found'),
+    'HTTP/1.1 200 OK\r\nX-MSN-Messenger: SessionID=a; Session=close\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+    request('SessionID=a', 'MSG 1 N 3\r\nabc', 'Transfer-Encoding: chunked\r\n'),
     'POST /gateway/gateway.dll?SessionID=a HTTP/1.1\r\n',
     'HTTP/1.1 200 OK\r\n',
     'GET /login HTTP/1.0\r\n',
@@ -550,11 +607,17 @@ describe('gateway decoder robustness', () => {
   });
 
   it('never throws on random input and gives the same output however it is split', () => {
+    // What the runs reached, to check that the generator exercises the interesting paths.
+    const reached = new Set<string>();
     fc.assert(
       fc.property(pushesArb, optsArb, fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }), (raw, opts, sizes) => {
         const pushes: Push[] = raw.map((p, i) => ({ dir: p.dir, bytes: Buffer.from(p.body, 'latin1'), gapBefore: p.gapBefore, packet: i + 1, tsMicros: i }));
         const a = run(pushes, pushes.length + 1, opts);
         const b = run(resplit(pushes, sizes), pushes.length + 1, opts);
+        for (const d of a.diags) reached.add(d.code);
+        if (a.chunks.some((c) => c.bytes.length > 0 && c.dir === 'c2s')) reached.add('c2s-bytes');
+        if (a.chunks.some((c) => c.bytes.length > 0 && c.dir === 's2c')) reached.add('s2c-bytes');
+        if (a.chunks.some((c) => c.gapBefore > 0)) reached.add('gapBefore');
         expect(b.chunks.map(view)).toEqual(a.chunks.map(view));
         expect(b.diags).toEqual(a.diags);
         // Output never holds more than went in, and a second finish adds nothing.
@@ -565,6 +628,9 @@ describe('gateway decoder robustness', () => {
       }),
       { numRuns: 400 },
     );
+    for (const want of ['c2s-bytes', 's2c-bytes', 'gapBefore', 'gateway.bad_http', 'gateway.resync', 'gateway.too_large', 'gateway.chunked', 'gateway.truncated']) {
+      expect(reached).toContain(want);
+    }
   });
 
   it('survives random bytes of any kind', () => {
