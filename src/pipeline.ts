@@ -4,17 +4,19 @@
 import type { PacketBatch, RawPacket } from './capture/packet.js';
 import { PacketDecoder } from './decode/decoder.js';
 import type { TcpSegment } from './decode/segment.js';
-import type { Diagnostic, DiagnosticSink, Severity } from './diag.js';
+import type { Diagnostic, DiagnosticSink, Direction, Severity } from './diag.js';
 import type { MsnpCommand } from './msnp/command.js';
 import { ConnectionFramer } from './msnp/connection-framer.js';
 import { DEFAULT_FRAMER_LIMITS, type FramerLimits } from './msnp/framer.js';
+import { looksLikeGatewayRequest } from './msnp/gateway.js';
 import type { TextOutput } from './report/output.js';
-import type { Reporter, Summary } from './report/reporter.js';
+import type { CloseReason, Reporter, Summary } from './report/reporter.js';
 import { FlowSelector } from './session/flow-selector.js';
+import { GatewayTunnels } from './session/gateway-tunnels.js';
 import { CommandInterpreter } from './session/interpreter.js';
 import { SessionTracker } from './session/tracker.js';
 import { Reassembler } from './tcp/reassembler.js';
-import type { StreamEvent } from './tcp/stream.js';
+import type { Connection, StreamEvent } from './tcp/stream.js';
 
 export interface AnalysisOptions {
   /** TCP ports that carry MSNP (the server side). */
@@ -96,64 +98,87 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
   /** Per connection, which directions carried data (bit 1 client, bit 2 server). */
   const directions = new Map<number, number>();
 
+  // A connection (TCP, or a gateway session inside one) starts being framed and tracked.
+  const openConnection = (conn: Connection, packet: number, tsMicros: number): void => {
+    framers.set(conn.id, new ConnectionFramer(conn, commandSink, diag, limits));
+    tracker.opened(conn);
+    reporter.connectionOpened(conn, packet, tsMicros);
+  };
+  const connectionData = (conn: Connection, dir: Direction, bytes: Uint8Array, gapBefore: number, packet: number, tsMicros: number): void => {
+    if (bytes.length > 0) directions.set(conn.id, (directions.get(conn.id) ?? 0) | (dir === 'c2s' ? 1 : 2));
+    framers.get(conn.id)?.push(dir, bytes, gapBefore, packet, tsMicros);
+  };
+  const closeConnection = (conn: Connection, reason: CloseReason, packet: number, tsMicros: number): void => {
+    const framer = framers.get(conn.id);
+    if (framer === undefined) return;
+    framers.delete(conn.id);
+    framer.finish(packet);
+    interpreter.closed(conn.id);
+    const session = tracker.closed(conn.id);
+    if (framer.isMsnp) summary.msnpConnections++;
+    const seen = directions.get(conn.id) ?? 0;
+    directions.delete(conn.id);
+    if (framer.isMsnp && seen !== 3) {
+      diag({
+        code: 'msnp.one_direction',
+        severity: 'info',
+        message: `only the ${seen === 1 ? 'client' : 'server'}'s side of this connection is in the capture`,
+        packet,
+        tsMicros,
+        conn: conn.id,
+        details: { only: seen === 1 ? 'c2s' : 's2c' },
+      });
+    }
+    const info = session?.info;
+    const announced = info?.announcedBy ?? null;
+    reporter.connectionClosed(
+      {
+        conn,
+        isMsnp: framer.isMsnp,
+        commands: framer.commands,
+        dialect: framer.dialect ?? info?.dialect ?? null,
+        role: info?.role ?? 'unknown',
+        user: info?.user ?? null,
+        dialectSource: info?.dialectSource ?? null,
+        dialectRange: info?.dialectRange ?? [2, 21],
+        announcedBy: announced === null ? null : { conn: announced.nsConn, packet: announced.packet, via: announced.via },
+        unanswered: framer.isMsnp ? (session?.unanswered ?? []) : [],
+      },
+      reason,
+      packet,
+      tsMicros,
+    );
+  };
+  const tunnels = new GatewayTunnels(diag, { open: openConnection, data: connectionData, close: closeConnection });
+  /** TCP connections whose first client bytes were looked at (MSNP, or an HTTP gateway tunnel). */
+  const classified = new Set<number>();
+
   const handle = (ev: StreamEvent): void => {
     switch (ev.kind) {
       case 'open':
         summary.tcpConnections++;
-        framers.set(ev.conn.id, new ConnectionFramer(ev.conn, commandSink, diag, limits));
-        tracker.opened(ev.conn);
-        reporter.connectionOpened(ev.conn, ev.packet, ev.tsMicros);
+        openConnection(ev.conn, ev.packet, ev.tsMicros);
         return;
       case 'data':
-        directions.set(ev.conn.id, (directions.get(ev.conn.id) ?? 0) | (ev.dir === 'c2s' ? 1 : 2));
-        framers.get(ev.conn.id)?.push(ev.dir, ev.bytes, ev.gapBefore, ev.packet, ev.tsMicros);
+        if (ev.dir === 'c2s' && !classified.has(ev.conn.id)) {
+          classified.add(ev.conn.id);
+          if (looksLikeGatewayRequest(ev.bytes)) {
+            tunnels.begin(ev.conn);
+            tracker.markGateway(ev.conn.id);
+          }
+        }
+        if (tunnels.isTunnel(ev.conn.id)) tunnels.push(ev.conn.id, ev.dir, ev.bytes, ev.gapBefore, ev.packet, ev.tsMicros);
+        else connectionData(ev.conn, ev.dir, ev.bytes, ev.gapBefore, ev.packet, ev.tsMicros);
         return;
       case 'gap':
-        framers.get(ev.conn.id)?.gap(ev.dir, ev.bytes, ev.packet);
+        if (tunnels.isTunnel(ev.conn.id)) tunnels.push(ev.conn.id, ev.dir, new Uint8Array(0), ev.bytes, ev.packet, ev.tsMicros);
+        else framers.get(ev.conn.id)?.gap(ev.dir, ev.bytes, ev.packet);
         return;
-      case 'close': {
-        const framer = framers.get(ev.conn.id);
-        if (framer === undefined) return;
-        framers.delete(ev.conn.id);
-        framer.finish(ev.packet);
-        interpreter.closed(ev.conn.id);
-        const session = tracker.closed(ev.conn.id);
-        if (framer.isMsnp) summary.msnpConnections++;
-        const seen = directions.get(ev.conn.id) ?? 0;
-        directions.delete(ev.conn.id);
-        if (framer.isMsnp && seen !== 3) {
-          const only = seen === 1 ? 'client' : 'server';
-          diag({
-            code: 'msnp.one_direction',
-            severity: 'info',
-            message: `only the ${only}'s side of this connection is in the capture`,
-            packet: ev.packet,
-            tsMicros: ev.tsMicros,
-            conn: ev.conn.id,
-            details: { only: seen === 1 ? 'c2s' : 's2c' },
-          });
-        }
-        const info = session?.info;
-        const announced = info?.announcedBy ?? null;
-        reporter.connectionClosed(
-          {
-            conn: ev.conn,
-            isMsnp: framer.isMsnp,
-            commands: framer.commands,
-            dialect: framer.dialect ?? info?.dialect ?? null,
-            role: info?.role ?? 'unknown',
-            user: info?.user ?? null,
-            dialectSource: info?.dialectSource ?? null,
-            dialectRange: info?.dialectRange ?? [2, 21],
-            announcedBy: announced === null ? null : { conn: announced.nsConn, packet: announced.packet, via: announced.via },
-            unanswered: framer.isMsnp ? (session?.unanswered ?? []) : [],
-          },
-          ev.reason,
-          ev.packet,
-          ev.tsMicros,
-        );
+      case 'close':
+        classified.delete(ev.conn.id);
+        tunnels.end(ev.conn.id, ev.packet);
+        closeConnection(ev.conn, ev.reason, ev.packet, ev.tsMicros);
         return;
-      }
     }
   };
   const drain = (): void => {
@@ -204,6 +229,7 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
   decoder.flush();
   reassembler.finish(currentPacket, currentTs, events);
   drain();
+  tunnels.finish(currentPacket, currentTs);
   summary.decode = { ...decoder.stats } as unknown as Record<string, number>;
   reporter.end(summary);
   return summary;

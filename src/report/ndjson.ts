@@ -24,6 +24,7 @@ export class NdjsonReporter implements Reporter {
       server: endpoint(conn.server),
       clientBy: conn.clientBy,
       midStream: conn.midStream,
+      ...(conn.tunnel !== undefined && { tunnel: conn.tunnel }),
     });
   }
 

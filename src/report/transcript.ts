@@ -4,6 +4,7 @@
 import type { Diagnostic, Direction } from '../diag.js';
 import type { MsnpCommand } from '../msnp/command.js';
 import { parseMime } from '../msnp/mime.js';
+import { TUNNEL_CONN_BASE } from '../session/gateway-tunnels.js';
 import type { CommandDetails } from '../session/interpreter.js';
 import { describe } from './describe.js';
 import type { Connection } from '../tcp/stream.js';
@@ -49,7 +50,7 @@ export class TranscriptReporter implements Reporter {
     if (s.role !== 'unknown') facts.push(s.user !== null ? `${s.role} session of ${s.user}` : `${s.role} session`);
     if (s.dialect !== null) facts.push(`MSNP${s.dialect}${s.dialectSource === 'cookie' ? ' (from the NS that announced it)' : ''}`);
     else if (s.dialectSource === 'inferred') facts.push(`MSNP${s.dialectRange[0]}–${s.dialectRange[1]} (inferred)`);
-    if (s.announcedBy !== null) facts.push(`announced by ${s.announcedBy.via} in [c${s.announcedBy.conn}] #${s.announcedBy.packet}`);
+    if (s.announcedBy !== null) facts.push(`announced by ${s.announcedBy.via} in ${tag(s.announcedBy.conn)} #${s.announcedBy.packet}`);
     this.out.write(`${this.time(tsMicros)}  ${frame(packet)} ${tag(s.conn.id)} closed (${reason}): ${facts.join(', ')}\n`);
     for (const r of s.unanswered) this.out.write(`${NOTE_INDENT}unanswered: ${r.verb} ${r.trId} (#${r.packet})\n`);
   }
@@ -85,10 +86,14 @@ export class TranscriptReporter implements Reporter {
     if (open === undefined) return;
     this.announced.add(connId);
     const { conn } = open;
+    const where = `${this.time(open.tsMicros)}  ${frame(open.packet)} ${tag(conn.id)}`;
+    if (conn.tunnel !== undefined) {
+      const t = conn.tunnel;
+      this.out.write(`${where} HTTP gateway session ${t.sessionId} (Server=${t.server}) in ${tag(t.conn)} ${endpoint(conn.client)} → ${endpoint(conn.server)}\n`);
+      return;
+    }
     const how = [conn.midStream ? 'joined mid-stream' : 'handshake seen', `client by ${conn.clientBy}`].join(', ');
-    this.out.write(
-      `${this.time(open.tsMicros)}  ${frame(open.packet)} ${tag(conn.id)} connection ${endpoint(conn.client)} → ${endpoint(conn.server)} (${how})\n`,
-    );
+    this.out.write(`${where} connection ${endpoint(conn.client)} → ${endpoint(conn.server)} (${how})\n`);
   }
 
   /** Time of day; the date is printed on a line of its own whenever it changes. */
@@ -133,7 +138,9 @@ function frame(packet: number): string {
   return `#${packet}`.padEnd(7);
 }
 
+/** `[c3]` for a TCP connection, `[g1]` for the first HTTP gateway session. */
 function tag(connId: number): string {
+  if (connId > TUNNEL_CONN_BASE) return `[g${connId - TUNNEL_CONN_BASE}]`;
   return `[c${connId}]`;
 }
 

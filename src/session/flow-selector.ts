@@ -1,9 +1,10 @@
 // Decides which TCP segments are worth reassembling as MSNP: the configured ports, switchboard
 // addresses announced in-band by XFR/RNG (like Wireshark's conversation expectations), and — with
-// detection on — any connection whose first bytes read as an MSNP command line.
+// detection on — any connection whose first bytes read as an MSNP command line or a gateway request.
 
 import type { TcpSegment } from '../decode/segment.js';
 import { TcpFlag } from '../decode/segment.js';
+import { looksLikeGatewayRequest } from '../msnp/gateway.js';
 
 export interface FlowSelectorOptions {
   ports: readonly number[];
@@ -119,6 +120,7 @@ function flowKey(seg: TcpSegment): string {
 
 function looksLikeOpening(payload: Uint8Array): boolean {
   const c0 = payload[0];
+  if (c0 === 0x50) return looksLikeGatewayRequest(payload);
   // Cheap pre-filter before decoding any text: the verbs that open an MSNP connection.
   if (c0 !== 0x56 && c0 !== 0x55 && c0 !== 0x41) return false;
   const head = Buffer.from(payload.buffer, payload.byteOffset, Math.min(payload.length, OPENING_PEEK)).toString('latin1');

@@ -8,7 +8,7 @@ import { commandInfo, isErrorVerb } from '../msnp/commands.js';
 import type { Connection } from '../tcp/stream.js';
 import { type ReplyMatch, type RequestRef, TransactionTracker } from './transactions.js';
 
-export type Role = 'DS' | 'NS' | 'SB' | 'unknown';
+export type Role = 'DS' | 'NS' | 'SB' | 'gateway' | 'unknown';
 export type DialectSource = 'VER' | 'cookie' | 'inferred';
 
 /** A switchboard address announced on an NS connection (XFR SB to the caller, RNG to the invitee). */
@@ -71,6 +71,12 @@ export class SessionTracker {
       info: { conn, role: 'unknown', user: null, dialect: null, dialectSource: null, dialectRange: [MIN_DIALECT, MAX_DIALECT], announcedBy: null },
       transactions: new TransactionTracker(report, conn.midStream),
     });
+  }
+
+  /** The connection carries HTTP gateway traffic; its MSNP is tracked on the tunnel's virtual connections. */
+  markGateway(connId: number): void {
+    const t = this.connections.get(connId);
+    if (t !== undefined) t.info.role = 'gateway';
   }
 
   info(connId: number): ConnectionInfo | undefined {

@@ -19,6 +19,8 @@ export interface Connection {
   midStream: boolean;
   firstPacket: number;
   firstTsMicros: number;
+  /** A virtual connection: one HTTP gateway session carried by TCP connection `conn`. */
+  tunnel?: { conn: number; sessionId: string; server: string };
 }
 
 export type StreamEvent =

@@ -1,0 +1,92 @@
+// HTTP gateway tunnels (reference §10): a TCP connection carrying `POST …/gateway.dll` requests is
+// decoded as HTTP, and every gateway session in it (NS or SB, named by SessionID) becomes a virtual MSNP
+// connection of its own, framed and tracked like a direct one. Sessions may outlive their TCP connection.
+
+import type { DiagnosticSink, Direction } from '../diag.js';
+import { GatewayDecoder, type GatewayChunk } from '../msnp/gateway.js';
+import type { CloseReason } from '../report/reporter.js';
+import type { Connection } from '../tcp/stream.js';
+
+/** Virtual connections are numbered from here, so they never clash with TCP connection ids. */
+export const TUNNEL_CONN_BASE = 1_000_000;
+
+/** What the pipeline does for a virtual connection: the same as for a TCP one. */
+export interface TunnelHooks {
+  open(conn: Connection, packet: number, tsMicros: number): void;
+  data(conn: Connection, dir: Direction, bytes: Uint8Array, gapBefore: number, packet: number, tsMicros: number): void;
+  close(conn: Connection, reason: CloseReason, packet: number, tsMicros: number): void;
+}
+
+export class GatewayTunnels {
+  /** HTTP decoders per TCP connection id. */
+  private readonly decoders = new Map<number, { tcp: Connection; decoder: GatewayDecoder }>();
+  /** Virtual connections per gateway SessionID, across TCP connections. */
+  private readonly sessions = new Map<string, Connection>();
+  private count = 0;
+
+  constructor(
+    private readonly diag: DiagnosticSink,
+    private readonly hooks: TunnelHooks,
+  ) {}
+
+  isTunnel(tcpConnId: number): boolean {
+    return this.decoders.has(tcpConnId);
+  }
+
+  /** The TCP connection's first client bytes were a gateway request: decode it as HTTP from now on. */
+  begin(tcp: Connection): void {
+    const report = (d: Parameters<ConstructorParameters<typeof GatewayDecoder>[0]>[0]) => this.diag({ ...d, conn: tcp.id });
+    this.decoders.set(tcp.id, { tcp, decoder: new GatewayDecoder(report, { midStream: tcp.midStream }) });
+  }
+
+  push(tcpConnId: number, dir: Direction, bytes: Uint8Array, gapBefore: number, packet: number, tsMicros: number): void {
+    const entry = this.decoders.get(tcpConnId);
+    if (entry !== undefined) this.route(entry.tcp, entry.decoder.push(dir, bytes, gapBefore, packet, tsMicros));
+  }
+
+  /** The TCP connection ended: deliver what its HTTP decoder still held. The sessions stay open. */
+  end(tcpConnId: number, packet: number): void {
+    const entry = this.decoders.get(tcpConnId);
+    if (entry === undefined) return;
+    this.decoders.delete(tcpConnId);
+    this.route(entry.tcp, entry.decoder.finish(packet));
+  }
+
+  /** End of the capture: every session still open is closed. */
+  finish(packet: number, tsMicros: number): void {
+    for (const conn of this.sessions.values()) this.hooks.close(conn, 'end-of-capture', packet, tsMicros);
+    this.sessions.clear();
+  }
+
+  private route(tcp: Connection, chunks: GatewayChunk[]): void {
+    for (const c of chunks) {
+      const conn = this.session(tcp, c);
+      if (c.bytes.length > 0 || c.gapBefore > 0) this.hooks.data(conn, c.dir, c.bytes, c.gapBefore, c.packet, c.tsMicros);
+      if (c.sessionClose) {
+        this.hooks.close(conn, 'fin', c.packet, c.tsMicros);
+        this.sessions.delete(c.session.sessionId);
+      }
+    }
+  }
+
+  private session(tcp: Connection, c: GatewayChunk): Connection {
+    let conn = this.sessions.get(c.session.sessionId);
+    if (conn === undefined) {
+      this.count++;
+      conn = {
+        id: TUNNEL_CONN_BASE + this.count,
+        client: tcp.client,
+        server: tcp.server,
+        clientBy: tcp.clientBy,
+        // A session whose open was not seen may start in the middle of a command.
+        midStream: !c.session.opened,
+        firstPacket: c.packet,
+        firstTsMicros: c.tsMicros,
+        tunnel: { conn: tcp.id, sessionId: c.session.sessionId, server: c.session.server },
+      };
+      this.sessions.set(c.session.sessionId, conn);
+      this.hooks.open(conn, c.packet, c.tsMicros);
+    }
+    return conn;
+  }
+}
