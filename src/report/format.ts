@@ -21,18 +21,26 @@ export function endpoint(e: Endpoint): string {
   return e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`;
 }
 
-/** Text is shown as text when it is valid UTF-8 and holds no control characters besides CR, LF, TAB. */
+/** Control characters other than TAB, LF and CR: their presence makes a payload binary. */
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+
+/**
+ * The payload as text when it is valid UTF-8 without control characters besides CR, LF, TAB, else null.
+ * (Decoded once and tested with a native regex: this runs over every payload byte of the output.)
+ */
+export function readableText(bytes: Uint8Array): string | null {
+  if (!isUtf8(bytes)) return null;
+  const text = toText(bytes);
+  return CONTROL.test(text) ? null : text;
+}
+
 export function isReadableText(bytes: Uint8Array): boolean {
-  return hasNoControlChars(bytes) && isUtf8(bytes);
+  return readableText(bytes) !== null;
 }
 
 /** Text-like bytes (no control characters besides CR, LF, TAB), whether or not they are valid UTF-8. */
 export function hasNoControlChars(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i] as number;
-    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 127) return false;
-  }
-  return true;
+  return !CONTROL.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
 }
 
 export function toText(bytes: Uint8Array): string {

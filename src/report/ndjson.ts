@@ -6,7 +6,7 @@ import type { MsnpCommand } from '../msnp/command.js';
 import type { MessageContent } from '../msnp/content.js';
 import type { CommandDetails } from '../session/interpreter.js';
 import type { Connection } from '../tcp/stream.js';
-import { endpoint, isoMicros, isReadableText, toBase64, toText } from './format.js';
+import { endpoint, isoMicros, readableText, toBase64 } from './format.js';
 import type { TextOutput } from './output.js';
 import type { CloseReason, ConnectionSummary, Reporter, Summary } from './reporter.js';
 
@@ -47,9 +47,9 @@ export class NdjsonReporter implements Reporter {
     if (cmd.firstPacket !== cmd.packet) event.firstPacket = cmd.firstPacket;
     if (cmd.dialect !== null) event.dialect = cmd.dialect;
     if (d.payload !== null && d.payload.length > 0) {
-      const text = isReadableText(d.payload);
-      event.payloadEncoding = text ? 'utf8' : 'base64';
-      event.payload = text ? toText(d.payload) : toBase64(d.payload);
+      const text = readableText(d.payload);
+      event.payloadEncoding = text !== null ? 'utf8' : 'base64';
+      event.payload = text ?? toBase64(d.payload);
     }
     if (cmd.payloadMissing > 0) event.payloadMissing = cmd.payloadMissing;
     if (cmd.truncated) event.truncated = true;
