@@ -25,8 +25,6 @@ export type Selection =
 /** First lines that open an MSNP connection: `VER n MSNP…` (NS/DS), `USR n handle cookie` and `ANS n …` (SB). */
 const OPENING = /^(?:VER \d{1,10} (?:MSNP\d{1,2}|CVR0)|USR \d{1,10} [^ \r\n]+@[^ \r\n]+ [^ \r\n]+\r?\n|ANS \d{1,10} [^ \r\n]+@[^ \r\n]+ )/;
 const OPENING_PEEK = 96;
-/** Non-MSNP connections remembered as such; beyond this the oldest may be looked at again. */
-const MAX_REJECTED = 65536;
 
 export class FlowSelector {
   private readonly ports: Set<number>;
@@ -58,7 +56,7 @@ export class FlowSelector {
 
   /** A switchboard address announced on an NS connection: follow connections to it. */
   expect(host: string, port: number): void {
-    if (/^[0-9.]+$/.test(host) || host.includes(':')) this.endpoints.add(`${host}|${port}`);
+    if (/^[0-9.]+$/.test(host) || host.includes(':')) addBounded(this.endpoints, `${host}|${port}`);
     else this.announcedPorts.add(port);
   }
 
@@ -77,7 +75,7 @@ export class FlowSelector {
       this.reject(key);
       return 'skip';
     }
-    this.detected.add(key);
+    addBounded(this.detected, key);
     this.replay = this.handshakes.get(key) ?? [];
     this.handshakes.delete(key);
     return 'detected';
@@ -85,11 +83,7 @@ export class FlowSelector {
 
   private reject(key: string): void {
     this.handshakes.delete(key);
-    if (this.rejected.size >= MAX_REJECTED) {
-      const oldest = this.rejected.values().next().value;
-      if (oldest !== undefined) this.rejected.delete(oldest);
-    }
-    this.rejected.add(key);
+    addBounded(this.rejected, key);
   }
 
   private remember(key: string, seg: TcpSegment): void {
@@ -108,8 +102,21 @@ export class FlowSelector {
     }
     // A SYN and its SYN-ACK are all a replay needs; a new SYN on the same tuple starts over.
     if (seg.flags & TcpFlag.SYN && !(seg.flags & TcpFlag.ACK)) list.length = 0;
-    if (list.length < 4) list.push(seg);
+    // Kept without its payload view: even an empty view would keep a whole capture read block alive.
+    if (list.length < 4) list.push(Object.assign({}, seg, { payload: EMPTY }));
   }
+}
+
+const EMPTY = new Uint8Array(0);
+/** Announced endpoints, detected and rejected connections remembered; the oldest are forgotten beyond this. */
+const MAX_FOLLOWED = 65536;
+
+function addBounded(set: Set<string>, key: string): void {
+  if (set.size >= MAX_FOLLOWED && !set.has(key)) {
+    const oldest = set.values().next().value;
+    if (oldest !== undefined) set.delete(oldest);
+  }
+  set.add(key);
 }
 
 function flowKey(seg: TcpSegment): string {
