@@ -78,6 +78,7 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
       const dialect = cmd.dialect ?? tracker.info(cmd.conn.id)?.dialect ?? null;
       const details = interpreter.interpret(cmd, ctx, dialect);
       tracker.evidence(cmd.conn.id, details.layoutDialects);
+      if (cmd.verb === 'CVR' && cmd.dir === 'c2s') tracker.clientVersion(cmd.conn.id, details.params.clientVersion);
       reporter.command(cmd, details);
     },
   };

@@ -37,6 +37,8 @@ export interface DecodeStats {
   malformed: number;
   /** Headers cut by the capture's snaplen (decode.truncated). */
   truncated: number;
+  /** TCP segments whose payload the snaplen cut (decode.snaplen_cut, then tcp.gap). */
+  payloadCut: number;
   /** Frames that were IP fragments. */
   fragments: number;
   fragmentsReassembled: number;
@@ -50,7 +52,7 @@ export interface DecodeStats {
 function newStats(): DecodeStats {
   return {
     packets: 0, ipv4: 0, ipv6: 0, tcp: 0, udp: 0, icmp: 0, otherIp: 0, nonIp: 0, unknownLinkType: 0,
-    malformed: 0, truncated: 0, fragments: 0, fragmentsReassembled: 0, fragmentsExpired: 0, fragmentsDropped: 0,
+    malformed: 0, truncated: 0, payloadCut: 0, fragments: 0, fragmentsReassembled: 0, fragmentsExpired: 0, fragmentsDropped: 0,
     fragmentsDuplicate: 0,
   };
 }
@@ -183,6 +185,7 @@ export class PacketDecoder {
     if (hlen > 0) {
       this.stats.tcp++;
       if (pseudo !== NO_CHECK && capturedEnd === declaredEnd) this.sampleChecksum(pkt, data, start, declaredEnd, src, pseudo);
+      if (capturedEnd < declaredEnd) this.payloadCut(pkt, declaredEnd - capturedEnd);
       return tcpSegment(data, start, hlen, capturedEnd, declaredEnd, src, dst, pkt.index, pkt.tsMicros);
     }
     if (hlen === TcpProblem.SHORT) return this.short(pkt, 'TCP header cut by the capture');
@@ -208,6 +211,20 @@ export class PacketDecoder {
       packet: pkt.index,
       tsMicros: pkt.tsMicros,
       details: { source: src },
+    });
+  }
+
+  /** TCP payload cut by the snaplen: said once (with the first frame); each cut also becomes a tcp.gap. */
+  private payloadCut(pkt: RawPacket, missing: number): void {
+    this.stats.payloadCut++;
+    if (this.stats.payloadCut > 1) return;
+    this.diag({
+      code: 'decode.snaplen_cut',
+      severity: 'info',
+      message: `TCP payload cut by the capture's snaplen (${missing} bytes missing here); every cut payload is reported as a tcp.gap`,
+      packet: pkt.index,
+      tsMicros: pkt.tsMicros,
+      details: { captured: pkt.data.length, original: pkt.origLen, missing },
     });
   }
 

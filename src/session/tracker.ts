@@ -6,6 +6,7 @@ import type { Diagnostic, DiagnosticSink } from '../diag.js';
 import type { MsnpCommand } from '../msnp/command.js';
 import { commandInfo, isErrorVerb } from '../msnp/commands.js';
 import type { Connection } from '../tcp/stream.js';
+import { maxDialectOfClient } from './client-versions.js';
 import { type ReplyMatch, type RequestRef, TransactionTracker } from './transactions.js';
 
 export type Role = 'DS' | 'NS' | 'SB' | 'gateway' | 'unknown';
@@ -215,6 +216,13 @@ export class SessionTracker {
   evidence(connId: number, dialects: [number, number] | null): void {
     const info = this.connections.get(connId)?.info;
     if (info !== undefined && dialects !== null) this.narrow(info, dialects[0], dialects[1]);
+  }
+
+  /** The client's CVR version bounds the dialects it can speak (used only while VER is unseen). */
+  clientVersion(connId: number, version: unknown): void {
+    const info = this.connections.get(connId)?.info;
+    const max = typeof version === 'string' ? maxDialectOfClient(version) : null;
+    if (info !== undefined && max !== null) this.narrow(info, MIN_DIALECT, max);
   }
 
   /** Without a negotiated dialect, each command narrows the range of dialects that have it. */

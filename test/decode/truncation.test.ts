@@ -45,8 +45,9 @@ describe('every truncated prefix', () => {
           expect(diags[0]!.code).toBe(cutBySnaplen ? 'decode.truncated' : 'decode.malformed');
           expect(diags[0]!.packet).toBe(full.index);
         } else {
-          // The headers fit: the payload is a prefix of the real one and missingTail accounts for the rest.
-          expect(diags).toEqual([]);
+          // The headers fit: the payload is a prefix of the real one and missingTail accounts for the rest;
+          // a cut payload is said once (decode.snaplen_cut).
+          expect(diags.map((d) => d.code)).toEqual(seg.missingTail > 0 ? ['decode.snaplen_cut'] : []);
           expect(PAYLOAD.startsWith(Buffer.from(seg.payload).toString('latin1'))).toBe(true);
           expect(seg.payload.length + seg.missingTail).toBe(PAYLOAD.length);
         }
