@@ -34,13 +34,14 @@ export function readableText(bytes: Uint8Array): string | null {
   return CONTROL.test(text) ? null : text;
 }
 
-export function isReadableText(bytes: Uint8Array): boolean {
-  return readableText(bytes) !== null;
-}
-
 /** Text-like bytes (no control characters besides CR, LF, TAB), whether or not they are valid UTF-8. */
 export function hasNoControlChars(bytes: Uint8Array): boolean {
-  return !CONTROL.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
+  return !hasControlChars(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
+}
+
+/** Decoded text with a control character other than CR, LF, TAB (they are all ASCII, so any decoding will do). */
+export function hasControlChars(text: string): boolean {
+  return CONTROL.test(text);
 }
 
 export function toText(bytes: Uint8Array): string {

@@ -8,7 +8,7 @@ import { TUNNEL_CONN_BASE } from '../session/gateway-tunnels.js';
 import type { CommandDetails } from '../session/interpreter.js';
 import { describe } from './describe.js';
 import type { Connection } from '../tcp/stream.js';
-import { endpoint, hasNoControlChars, isoMicros, isReadableText, toText } from './format.js';
+import { endpoint, hasControlChars, hasNoControlChars, isoMicros, toText } from './format.js';
 import type { TextOutput } from './output.js';
 import type { CloseReason, ConnectionSummary, Reporter, Summary } from './reporter.js';
 
@@ -109,7 +109,8 @@ export class TranscriptReporter implements Reporter {
 
   private body(cmd: MsnpCommand, payload: Uint8Array): void {
     const lines: string[] = [];
-    const mime = isReadableText(payload.subarray(0, Math.min(payload.length, 8192))) || cmd.verb === 'MSG' ? parseMime(payload) : null;
+    // MSG bodies are MIME by definition; other payloads (XML, QRY's hex) only when they read as text.
+    const mime = cmd.verb === 'MSG' || hasNoControlChars(payload.subarray(0, Math.min(payload.length, 512))) ? parseMime(payload) : null;
     let body = payload;
     if (mime !== null) {
       for (const h of mime.headers) lines.push(`${h.name}: ${h.value}`);
@@ -117,10 +118,10 @@ export class TranscriptReporter implements Reporter {
       if (body.length > 0) lines.push('');
     }
     if (body.length > 0) {
-      // Invalid UTF-8 in text shows as U+FFFD (the interpreter reports it); binary stays a byte count.
-      if (hasNoControlChars(body)) {
-        const text = toText(body).replace(/\r\n/g, '\n');
-        const textLines = text.split('\n');
+      // Decoded once: invalid UTF-8 in text shows as U+FFFD (the interpreter reports it); binary stays a byte count.
+      const text = toText(body);
+      if (!hasControlChars(text)) {
+        const textLines = text.replace(/\r\n/g, '\n').split('\n');
         if (textLines[textLines.length - 1] === '') textLines.pop();
         lines.push(...textLines.slice(0, MAX_BODY_LINES));
         if (textLines.length > MAX_BODY_LINES) lines.push(`[… ${textLines.length - MAX_BODY_LINES} more lines]`);
