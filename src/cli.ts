@@ -36,7 +36,7 @@ interface ReadOptions {
   format: OutputFormat;
   port: string;
   strict?: boolean;
-  detect: boolean;
+  detect?: boolean;
   showSecrets?: boolean;
   password: string[];
   maxConnections?: string;
@@ -75,7 +75,7 @@ async function runRead(input: string, opts: ReadOptions): Promise<number> {
   const ports = parsePorts(opts.port);
   const output = new TextOutput(process.stdout);
   const reporter = makeReporter(opts.format, output);
-  const analysis: AnalysisOptions = { ports, detect: opts.detect, showSecrets: opts.showSecrets ?? false, passwords: opts.password, ...limitsOf(opts) };
+  const analysis: AnalysisOptions = { ports, detect: opts.detect ?? true, showSecrets: opts.showSecrets ?? false, passwords: opts.password, ...limitsOf(opts) };
   const summary = await analyze((diag) => readCapture(input, diag), reporter, analysis, output);
   await output.end();
   return opts.strict && summary.diagnosticsBySeverity.error > 0 ? EXIT_STRICT : EXIT_OK;
@@ -98,7 +98,8 @@ export function buildProgram(): Command {
     .argument('<file>', 'capture file, or - to read a capture stream from stdin')
     .addOption(new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('transcript'))
     .option('--port <list>', 'comma-separated TCP ports that carry MSNP', '1863')
-    .option('--no-detect', 'only decode the --port ports and announced switchboards, not MSNP recognised by content on other ports')
+    .option('--detect', 'also recognise MSNP and HTTP-gateway connections by content on any TCP port (the default)')
+    .option('--no-detect', 'only decode the --port ports and announced switchboards')
     .option('--show-secrets', 'show tickets, cookies and login responses as sent (redacted by default)')
     .option('--password <password>', 'a password to verify MD5 logins (MSNP2-7) against; repeatable', collect, [])
     .option('--strict', 'exit 1 when any error-severity diagnostic was reported')

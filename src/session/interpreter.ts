@@ -5,7 +5,7 @@
 import type { Diagnostic, DiagnosticSink, Direction, Severity } from '../diag.js';
 import { verifyChallengeResponse, verifyMd5Login } from '../msnp/auth.js';
 import type { MsnpCommand } from '../msnp/command.js';
-import { errorInfo, isErrorVerb } from '../msnp/commands.js';
+import { commandInfo, errorInfo, isErrorVerb } from '../msnp/commands.js';
 import { decodeMessage, type MessageContent } from '../msnp/content.js';
 import { decodeParams, redact, secretArgs, type ParamValue } from '../msnp/params.js';
 import { SlpReassembler, type SlpMessage } from '../msnp/slp.js';
@@ -94,6 +94,7 @@ export class CommandInterpreter {
       slp: null,
       auth: null,
     };
+    this.checkDialect(cmd, dialect);
     if (isErrorVerb(cmd.verb)) {
       const code = Number(cmd.verb);
       const info = errorInfo(code);
@@ -109,6 +110,24 @@ export class CommandInterpreter {
       redactTicketFields(details.message.fields);
     }
     return details;
+  }
+
+  /** A known verb outside the dialect in force (ADL in MSNP8, SYN in MSNP15): worth knowing, not fatal. */
+  private checkDialect(cmd: MsnpCommand, dialect: number | null): void {
+    if (dialect === null) return;
+    const info = commandInfo(cmd.verb);
+    if (info === undefined || info.from <= 0 || (dialect >= info.from && dialect <= info.to)) return;
+    const range = info.to >= 99 ? `MSNP${info.from}+` : `MSNP${info.from}–${info.to}`;
+    this.diag({
+      code: 'msnp.unknown_command',
+      severity: 'info',
+      message: `${cmd.verb} is not a command of MSNP${dialect} (the reference has it in ${range})`,
+      packet: cmd.packet,
+      tsMicros: cmd.tsMicros,
+      conn: cmd.conn.id,
+      dir: cmd.dir,
+      details: { verb: cmd.verb, dialect, from: info.from, to: info.to },
+    });
   }
 
   /** The connection ended: forget its state and any SLP chunks still waiting. */
