@@ -59,12 +59,11 @@ describe('inference in the pipeline', () => {
 describe('commands outside the dialect', () => {
   it('a known verb the negotiated dialect does not have is reported (info), and still decoded', async () => {
     const c = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:1863' });
-    const adl = '<ml l="1"><d n="example.com"><c n="bob" l="3" t="1"/></d></ml>';
-    c.handshake().client('VER 1 MSNP8 CVR0\r\n').server('VER 1 MSNP8\r\n').client(`ADL 2 ${adl.length}\r\n${adl}`).client('PNG\r\n');
+    c.handshake().client('VER 1 MSNP8 CVR0\r\n').server('VER 1 MSNP8\r\n').client('ADC 2 FL N=bob@example.com F=Bob\r\n').client('PNG\r\n');
     const { text } = await runAnalysis(buildCapture(c.segments), { format: 'ndjson' });
     const diags = eventsOf(text, 'diagnostic').filter((d) => d.code === 'msnp.unknown_command');
     expect(diags).toHaveLength(1);
-    expect(diags[0]?.message).toMatch(/ADL is not a command of MSNP8/);
-    expect(eventsOf(text, 'command').map((e) => e.verb)).toEqual(['VER', 'VER', 'ADL', 'PNG']);
+    expect(diags[0]?.message).toMatch(/ADC is not a command of MSNP8 \(the reference has it in MSNP10–12\)/);
+    expect(eventsOf(text, 'command').map((e) => e.verb)).toEqual(['VER', 'VER', 'ADC', 'PNG']);
   });
 });
