@@ -588,7 +588,7 @@ function contiguousRuns(msg: HttpMessage): Run[] {
   let groupGap = 0;
   const close = (): void => {
     if (group.length === 0) return;
-    runs.push({ bytes: group.length === 1 ? (group[0] as Uint8Array) : concat(group), gapBefore: groupGap });
+    runs.push({ bytes: group.length === 1 ? (group[0] as Uint8Array) : Buffer.concat(group), gapBefore: groupGap });
     group = [];
   };
   for (const p of msg.pieces) {
@@ -604,17 +604,6 @@ function contiguousRuns(msg: HttpMessage): Run[] {
   return runs;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function bodyLength(msg: HttpMessage): number {
   let n = 0;
