@@ -117,6 +117,12 @@ export class DirectionFramer {
       }
       const lineBytes = line.length + 1;
       pos = lf + 1;
+      // The same cap whether the line came in one chunk or several (output must not depend on segmentation).
+      if (line.length > this.limits.maxLineBytes) {
+        this.overlong(lineBytes, firstPacket, packet);
+        this.mode = Mode.Hunt;
+        continue;
+      }
       this.onLine(line, lineBytes, firstPacket, packet, tsMicros);
       // pending is only set while a body is being read.
       if (this.pending !== null && this.pending.body === null && end - pos >= this.pending.length) {
@@ -137,7 +143,7 @@ export class DirectionFramer {
       const room = p.length - p.filled;
       const inBody = Math.min(room, bytes);
       // The hole's size is exact, so the body keeps its place: missing bytes read as zeros.
-      this.ensureBody(p);
+      this.ensureBody(p, p.filled + inBody);
       p.filled += inBody;
       p.missing += inBody;
       if (p.filled === p.length) this.finishPayload(packet, this.lastTs, false);
@@ -171,7 +177,8 @@ export class DirectionFramer {
         this.state.report({
           code: 'msnp.truncated_line',
           severity: 'warning',
-          message: `stream ends inside a command line (${this.partialLength} bytes, no line end): ${preview(text)}`,
+          // Only the verb: the rest of a cut line may be a ticket or cookie that redaction never saw.
+          message: `stream ends inside a command line (${this.partialLength} bytes, no line end), starting ${preview(text.slice(0, 3))}`,
           packet,
           dir: this.dir,
           details: { bytes: this.partialLength },
@@ -279,16 +286,24 @@ export class DirectionFramer {
       this.mode = Mode.Line;
       return pos;
     }
-    this.ensureBody(p);
     const take = Math.min(p.length - p.filled, bytes.length - pos);
+    this.ensureBody(p, p.filled + take);
     (p.body as Uint8Array).set(bytes.subarray(pos, pos + take), p.filled);
     p.filled += take;
     if (p.filled === p.length) this.finishPayload(packet, tsMicros, false);
     return pos + take;
   }
 
-  private ensureBody(p: PendingCommand): void {
-    if (p.body === null) p.body = new Uint8Array(p.length);
+  /**
+   * Room for `need` body bytes. Grown as bytes arrive (doubling, up to the announced length), so a line
+   * that merely announces 4 MB does not reserve 4 MB per connection.
+   */
+  private ensureBody(p: PendingCommand, need: number): void {
+    const have = p.body?.length ?? 0;
+    if (have >= need) return;
+    const grown = new Uint8Array(Math.min(p.length, Math.max(need, have * 2, 4096)));
+    if (p.body !== null) grown.set(p.body.subarray(0, p.filled));
+    p.body = grown;
   }
 
   private finishPayload(packet: number, tsMicros: number, truncated: boolean): void {
@@ -297,7 +312,7 @@ export class DirectionFramer {
     this.pending = null;
     this.mode = Mode.Line;
     let body = p.body ?? new Uint8Array(0);
-    if (truncated) body = body.subarray(0, p.filled);
+    body = body.subarray(0, p.filled);
     if (p.length > 0) this.afterBody = { verb: p.verb, length: p.length, packet };
     this.emit(p, body, packet, tsMicros, truncated);
   }
@@ -358,18 +373,7 @@ export class DirectionFramer {
     if (this.partialLength === 0) this.partialFirstPacket = packet;
     const need = this.partialLength + piece.length;
     if (need > this.limits.maxLineBytes) {
-      if (this.mode === Mode.Line) {
-        this.state.report({
-          code: 'msnp.line_too_long',
-          severity: 'error',
-          message: `no line end within ${this.limits.maxLineBytes} bytes: not a command line, resynchronising`,
-          packet,
-          dir: this.dir,
-          details: { limit: this.limits.maxLineBytes },
-        });
-        this.skipReason = 'an over-long line';
-      }
-      this.skip(need, this.partialFirstPacket);
+      this.overlong(need, this.partialFirstPacket, packet);
       this.partialLength = 0;
       this.mode = Mode.Discard;
       return;
@@ -381,6 +385,22 @@ export class DirectionFramer {
     }
     this.partial.set(piece, this.partialLength);
     this.partialLength = need;
+  }
+
+  /** A line over the length cap: not a command line. Said when it was expected to be one; skipped either way. */
+  private overlong(bytes: number, firstPacket: number, packet: number): void {
+    if (this.mode === Mode.Line) {
+      this.state.report({
+        code: 'msnp.line_too_long',
+        severity: 'error',
+        message: `no line end within ${this.limits.maxLineBytes} bytes: not a command line, resynchronising`,
+        packet,
+        dir: this.dir,
+        details: { limit: this.limits.maxLineBytes },
+      });
+      this.skipReason = 'an over-long line';
+    }
+    this.skip(bytes, firstPacket);
   }
 
   private joinPartial(rest: Uint8Array): Uint8Array {

@@ -196,3 +196,30 @@ describe('MSNP framer', () => {
     expect(diags.map((d) => d.code)).toEqual(expect.arrayContaining(['msnp.line_too_long', 'msnp.resync']));
   });
 });
+
+describe('framer limits and secrets', () => {
+  it('a line cut by the end of the stream is reported without its text (it may hold a ticket)', () => {
+    const { diags } = frame([{ dir: 'c2s', data: bytes('VER 1 MSNP8 CVR0\r\nUSR 4 TWN S t=SECRETTICKET1234567890&p=PROFILE') }]);
+    const cut = diags.find((d) => d.code === 'msnp.truncated_line');
+    expect(cut?.message).toMatch(/starting USR/);
+    expect(JSON.stringify(diags)).not.toMatch(/SECRET/);
+  });
+
+  it('an over-long line is refused the same way whether it came in one chunk or many', () => {
+    const long = `MSG 1 N 5 ${'x'.repeat(40_000)}\r\nPNG\r\n`;
+    const whole = frame([{ dir: 'c2s', data: bytes(`VER 1 MSNP8\r\n${long}`) }]);
+    const pieces = [bytes('VER 1 MSNP8\r\n'), ...Array.from({ length: 41 }, (_, i) => bytes(long.slice(i * 1000, (i + 1) * 1000)))];
+    const split = frame(pieces.map((data) => ({ dir: 'c2s' as const, data })));
+    for (const r of [whole, split]) {
+      expect(r.commands.map((c) => c.verb)).toEqual(['VER', 'PNG']);
+      expect(r.diags.filter((d) => d.code === 'msnp.line_too_long')).toHaveLength(1);
+    }
+  });
+
+  it('a body announced large but cut short keeps exactly the bytes that came', () => {
+    const { commands } = frame([{ dir: 'c2s', data: bytes('VER 1 MSNP8\r\nMSG 1 N 4000000\r\nhello') }]);
+    const msg = commands.find((c) => c.verb === 'MSG');
+    expect(msg?.truncated).toBe(true);
+    expect(Buffer.from(msg!.payload!).toString('latin1')).toBe('hello');
+  });
+});
