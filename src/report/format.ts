@@ -17,6 +17,11 @@ export function isoMicros(tsMicros: number): string {
   return `${cachedPrefix}.${String(us - second * 1e6).padStart(6, '0')}Z`;
 }
 
+/** `c3` for TCP connection 3, `g1` for the first HTTP gateway session (negative ids, see gateway-tunnels.ts). */
+export function connName(connId: number): string {
+  return connId < 0 ? `g${-connId}` : `c${connId}`;
+}
+
 export function endpoint(e: Endpoint): string {
   return e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`;
 }

@@ -10,13 +10,15 @@ export class TextOutput {
   private buf = Buffer.allocUnsafe(BUFFER_BYTES);
   private used = 0;
   private closed = false;
+  /** A write error other than a closed pipe (disk full, …): raised from ready()/end(), not from a listener. */
+  private failure: Error | null = null;
   private drainWaiter: Promise<void> | null = null;
 
   constructor(private readonly stream: Writable) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      // The reader went away; stop writing, but let the analysis end normally.
-      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.closed = true;
-      else throw err;
+      // The reader went away (EPIPE): stop writing, but let the analysis end normally.
+      this.closed = true;
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') this.failure = err;
     });
   }
 
@@ -62,9 +64,10 @@ export class TextOutput {
     }
   }
 
-  /** Resolves once the stream can take more; call between batches. */
+  /** Resolves once the stream can take more; call between batches. Throws a write error (one line, exit 2). */
   async ready(): Promise<void> {
     if (this.drainWaiter !== null) await this.drainWaiter;
+    if (this.failure !== null) throw this.failure;
   }
 
   async end(): Promise<void> {

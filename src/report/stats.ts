@@ -6,7 +6,7 @@ import type { Diagnostic, Severity } from '../diag.js';
 import type { MsnpCommand } from '../msnp/command.js';
 import type { CommandDetails } from '../session/interpreter.js';
 import type { Connection } from '../tcp/stream.js';
-import { endpoint, isoMicros } from './format.js';
+import { connName, endpoint, isoMicros } from './format.js';
 import type { TextOutput } from './output.js';
 import type { CloseReason, ConnectionSummary, Reporter, Summary } from './reporter.js';
 
@@ -121,7 +121,7 @@ export class StatsReporter implements Reporter {
       if (s === null) continue;
       const dialect = s.dialect !== null ? `MSNP${s.dialect}` : s.dialectSource === 'inferred' ? `${s.dialectRange[0]}–${s.dialectRange[1]}?` : '';
       const duration = row.closedAt === null ? '' : ((row.closedAt - row.conn.firstTsMicros) / 1e6).toFixed(1);
-      t.push([`c${row.conn.id}`, `${endpoint(row.conn.client)} → ${endpoint(row.conn.server)}`, s.role, s.user ?? '', dialect, s.commands, duration, row.reason ?? '']);
+      t.push([connName(row.conn.id), `${endpoint(row.conn.client)} → ${endpoint(row.conn.server)}`, s.role, s.user ?? '', dialect, s.commands, duration, row.reason ?? '']);
     }
     const more = this.connectionCount > MAX_CONNECTION_ROWS ? `\n(${this.connectionCount - MAX_CONNECTION_ROWS} more connections not listed)` : '';
     return `MSNP connections\n${t.toString()}${more}\n`;

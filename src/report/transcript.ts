@@ -4,11 +4,10 @@
 import type { Diagnostic, Direction } from '../diag.js';
 import type { MsnpCommand } from '../msnp/command.js';
 import { parseMime } from '../msnp/mime.js';
-import { TUNNEL_CONN_BASE } from '../session/gateway-tunnels.js';
 import type { CommandDetails } from '../session/interpreter.js';
 import { describe } from './describe.js';
 import type { Connection } from '../tcp/stream.js';
-import { endpoint, hasControlChars, hasNoControlChars, isoMicros, toText } from './format.js';
+import { connName, endpoint, hasControlChars, hasNoControlChars, isoMicros, toText } from './format.js';
 import type { TextOutput } from './output.js';
 import type { CloseReason, ConnectionSummary, Reporter, Summary } from './reporter.js';
 
@@ -52,6 +51,7 @@ export class TranscriptReporter implements Reporter {
     else if (s.dialectSource === 'inferred') facts.push(`MSNP${s.dialectRange[0]}–${s.dialectRange[1]} (inferred)`);
     if (s.announcedBy !== null) facts.push(`announced by ${s.announcedBy.via} in ${tag(s.announcedBy.conn)} #${s.announcedBy.packet}`);
     this.out.write(`${this.time(tsMicros)}  ${frame(packet)} ${tag(s.conn.id)} closed (${reason}): ${facts.join(', ')}\n`);
+    this.announced.delete(s.conn.id);
     for (const r of s.unanswered) this.out.write(`${NOTE_INDENT}unanswered: ${r.verb} ${r.trId} (#${r.packet})\n`);
   }
 
@@ -139,10 +139,8 @@ function frame(packet: number): string {
   return `#${packet}`.padEnd(7);
 }
 
-/** `[c3]` for a TCP connection, `[g1]` for the first HTTP gateway session. */
 function tag(connId: number): string {
-  if (connId > TUNNEL_CONN_BASE) return `[g${connId - TUNNEL_CONN_BASE}]`;
-  return `[c${connId}]`;
+  return `[${connName(connId)}]`;
 }
 
 function arrowLine(conn: Connection, dir: Direction): string {

@@ -7,8 +7,8 @@ import { GatewayDecoder, type GatewayChunk } from '../msnp/gateway.js';
 import type { CloseReason } from '../report/reporter.js';
 import type { Connection } from '../tcp/stream.js';
 
-/** Virtual connections are numbered from here, so they never clash with TCP connection ids. */
-export const TUNNEL_CONN_BASE = 1_000_000;
+/** Gateway sessions open at once; beyond this the least recently used is closed ('evicted'). */
+const MAX_SESSIONS = 4096;
 
 /** What the pipeline does for a virtual connection: the same as for a TCP one. */
 export interface TunnelHooks {
@@ -69,12 +69,25 @@ export class GatewayTunnels {
     }
   }
 
+  private evictOldest(packet: number, tsMicros: number): void {
+    const oldest = this.sessions.entries().next().value;
+    if (oldest === undefined) return;
+    this.sessions.delete(oldest[0]);
+    this.hooks.close(oldest[1], 'evicted', packet, tsMicros);
+  }
+
   private session(tcp: Connection, c: GatewayChunk): Connection {
     let conn = this.sessions.get(c.session.sessionId);
-    if (conn === undefined) {
+    if (conn !== undefined) {
+      // Most recently used last, so eviction takes the quietest session.
+      this.sessions.delete(c.session.sessionId);
+      this.sessions.set(c.session.sessionId, conn);
+    } else {
+      if (this.sessions.size >= MAX_SESSIONS) this.evictOldest(c.packet, c.tsMicros);
       this.count++;
       conn = {
-        id: TUNNEL_CONN_BASE + this.count,
+        // Negative: TCP connection ids count up from 1 without bound, so the two can never clash.
+        id: -this.count,
         client: tcp.client,
         server: tcp.server,
         clientBy: tcp.clientBy,

@@ -37,7 +37,7 @@ function expectsReply(cmd: MsnpCommand): boolean {
 /** How many answered requests are remembered per connection, for late extra reply lines. */
 const MAX_ANSWERED = 256;
 /** Bound on outstanding requests per connection; the oldest is forgotten beyond it. */
-const MAX_PENDING = 4096;
+const MAX_PENDING = 1024;
 
 export class TransactionTracker {
   private readonly pending = new Map<number, Pending>();

@@ -138,6 +138,21 @@ describe('options that change the analysis', () => {
   });
 });
 
+describe('output errors', () => {
+  it('a full disk on stdout is one line on stderr and exit 2; a closed pipe ends quietly', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { openSync, closeSync } = await import('node:fs');
+    const full = openSync('/dev/full', 'w');
+    const r = spawnSync(process.execPath, [join(projectRoot, 'dist/cli.js'), 'read', quickstart], { stdio: ['ignore', full, 'pipe'] });
+    closeSync(full);
+    expect(r.status).toBe(2);
+    expectOneLineError(r.stderr.toString(), /ENOSPC|no space/);
+    const piped = spawnSync('sh', ['-c', `node ${join(projectRoot, 'dist/cli.js')} read ${quickstart} | head -1`], { encoding: 'utf8' });
+    expect(piped.status).toBe(0);
+    expect(piped.stderr).toBe('');
+  });
+});
+
 describe('help and version', () => {
   it('--version prints the package version', async () => {
     const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
