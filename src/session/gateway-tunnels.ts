@@ -54,7 +54,9 @@ export class GatewayTunnels {
 
   /** End of the capture: every session still open is closed. */
   finish(packet: number, tsMicros: number): void {
-    for (const conn of this.sessions.values()) this.hooks.close(conn, 'end-of-capture', packet, tsMicros);
+    // In the order the sessions appeared (g1, g2 …), not the order of last use kept for eviction.
+    const open = [...this.sessions.values()].sort((a, b) => b.id - a.id);
+    for (const conn of open) this.hooks.close(conn, 'end-of-capture', packet, tsMicros);
     this.sessions.clear();
   }
 
