@@ -40,6 +40,8 @@ export class FlowSelector {
    */
   private readonly rejected = new Set<string>();
   private readonly handshakes = new Map<string, TcpSegment[]>();
+  /** First data segments (copies) of connections whose opening line is not complete yet. */
+  private readonly early = new Map<string, { head: Uint8Array; nextSeq: number; segments: TcpSegment[] }>();
   private readonly maxHandshakes: number;
   /** Segments to replay before the current one after a detection. */
   replay: TcpSegment[] = [];
@@ -71,14 +73,30 @@ export class FlowSelector {
       return 'skip';
     }
     if (this.rejected.has(key)) return 'skip';
-    if (!looksLikeOpening(seg.payload)) {
-      this.reject(key);
+    // The opening line may arrive in several segments: judge the bytes seen so far in order, and wait
+    // (holding copies) while they are still the start of a possible opening line.
+    const early = this.early.get(key);
+    if (early !== undefined && early.nextSeq !== seg.seq) return 'skip';
+    const head = early === undefined ? seg.payload : Buffer.concat([early.head, seg.payload]);
+    if (looksLikeOpening(head)) {
+      addBounded(this.detected, key);
+      this.replay = [...(this.handshakes.get(key) ?? []), ...(early?.segments ?? [])];
+      this.handshakes.delete(key);
+      this.early.delete(key);
+      return 'detected';
+    }
+    if (head.length < OPENING_PEEK && couldBeOpening(head)) {
+      const copy = Object.assign({}, seg, { payload: Uint8Array.from(seg.payload) });
+      if (early === undefined && this.early.size >= this.maxHandshakes) {
+        const oldest = this.early.keys().next().value;
+        if (oldest !== undefined) this.early.delete(oldest);
+      }
+      this.early.set(key, { head: Uint8Array.from(head), nextSeq: (seg.seq + seg.payload.length) >>> 0, segments: [...(early?.segments ?? []), copy] });
       return 'skip';
     }
-    addBounded(this.detected, key);
-    this.replay = this.handshakes.get(key) ?? [];
-    this.handshakes.delete(key);
-    return 'detected';
+    this.early.delete(key);
+    this.reject(key);
+    return 'skip';
   }
 
   private reject(key: string): void {
@@ -89,6 +107,7 @@ export class FlowSelector {
   private remember(key: string, seg: TcpSegment): void {
     if (seg.flags & (TcpFlag.FIN | TcpFlag.RST)) {
       this.handshakes.delete(key);
+      this.early.delete(key);
       return;
     }
     let list = this.handshakes.get(key);
@@ -123,6 +142,13 @@ function flowKey(seg: TcpSegment): string {
   const a = `${seg.srcAddr}|${seg.srcPort}`;
   const b = `${seg.dstAddr}|${seg.dstPort}`;
   return a < b ? `${a}>${b}` : `${b}>${a}`;
+}
+
+/** Bytes that may still grow into an opening line: a prefix of a verb or of `POST `, or a verb and an unfinished line. */
+const OPENING_PREFIX = /^(?:V(?:E(?:R(?: [^\n]*)?)?)?|U(?:S(?:R(?: [^\n]*)?)?)?|A(?:N(?:S(?: [^\n]*)?)?)?|P(?:O(?:S(?:T(?: [^\n]*)?)?)?)?)$/;
+
+function couldBeOpening(head: Uint8Array): boolean {
+  return OPENING_PREFIX.test(Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('latin1'));
 }
 
 function looksLikeOpening(payload: Uint8Array): boolean {

@@ -48,8 +48,8 @@ export interface UnitOptions {
 }
 
 /**
- * The first segment of a switchboard connection is cut after two bytes, too short for the pipeline's
- * MSNP detection (which then ignores the flow): only the XFR/RNG announcement can make it follow it.
+ * The first segment of a switchboard connection is cut after two bytes, so its opening line arrives in
+ * pieces (the control run, with detection off, proves the XFR/RNG announcement is what makes it followed).
  */
 export const HIDDEN_OPENING: SendOptions = { split: [2] };
 

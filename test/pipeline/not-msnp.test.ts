@@ -37,3 +37,25 @@ describe('non-MSNP traffic on an MSNP port', () => {
     expect(eventsOf(text, 'command').map((e) => `${String(e.dir)} ${String(e.verb)}`)).toEqual(['c2s VER', 's2c VER']);
   });
 });
+
+describe('content detection on other ports', () => {
+  it('an opening line split over several segments is recognised as well as a whole one', async () => {
+    for (const split of [[], [2], [1, 5, 9]]) {
+      const c = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:5000' });
+      c.handshake().client('VER 1 MSNP8 CVR0\r\n', { split }).server('VER 1 MSNP8\r\n').client('PNG\r\n').close();
+      const { text } = await runAnalysis(buildCapture(c.segments), { format: 'ndjson' });
+      expect(eventsOf(text, 'command').map((e) => e.verb), `split ${split.join(',')}`).toEqual(['VER', 'VER', 'PNG']);
+      expect(eventsOf(text, 'connection').find((e) => e.event === 'open')?.midStream).toBe(false);
+    }
+  });
+
+  it('a connection that is not MSNP is left alone, and --no-detect looks at nothing', async () => {
+    const c = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:5000' });
+    c.handshake().client('VERY long story\r\n', { split: [2] }).server('ok\r\n').close();
+    const d = new Conversation({ client: '10.0.0.2:50001', server: '10.0.0.1:5000' });
+    d.handshake().client('VER 1 MSNP8 CVR0\r\n').server('VER 1 MSNP8\r\n').close();
+    const bytes = buildCapture([...c.segments, ...d.segments]);
+    expect(eventsOf((await runAnalysis(bytes, { format: 'ndjson' })).text, 'command')).toHaveLength(2);
+    expect(eventsOf((await runAnalysis(bytes, { format: 'ndjson', detect: false })).text, 'connection')).toHaveLength(0);
+  });
+});

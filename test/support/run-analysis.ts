@@ -16,7 +16,7 @@ export interface AnalysisResult {
 
 export async function runAnalysis(
   input: string | Uint8Array,
-  opts: { format?: 'ndjson' | 'transcript' | 'stats'; ports?: number[] } = {},
+  opts: { format?: 'ndjson' | 'transcript' | 'stats'; ports?: number[]; detect?: boolean } = {},
 ): Promise<AnalysisResult> {
   const chunks: string[] = [];
   const sink = new Writable({
@@ -28,7 +28,7 @@ export async function runAnalysis(
   const output = new TextOutput(sink);
   const reporter = opts.format === 'transcript' ? new TranscriptReporter(output) : opts.format === 'stats' ? new StatsReporter(output) : new NdjsonReporter(output);
   const source = typeof input === 'string' ? input : Readable.from([Buffer.from(input)]);
-  const summary = await analyze((diag) => readCapture(source, diag), reporter, { ports: opts.ports ?? [1863] }, output);
+  const summary = await analyze((diag) => readCapture(source, diag), reporter, { ports: opts.ports ?? [1863], ...(opts.detect !== undefined && { detect: opts.detect }) }, output);
   await output.end();
   return { text: chunks.join(''), summary };
 }
