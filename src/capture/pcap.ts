@@ -3,7 +3,7 @@
 
 import type { DiagnosticSink } from '../diag.js';
 import type { RawPacket } from './packet.js';
-import type { RecordWalker } from './walker.js';
+import { Candidate, type RecordWalker, scanForward } from './walker.js';
 
 export interface PcapVariant {
   littleEndian: boolean;
@@ -40,11 +40,6 @@ const MAX_PLAUSIBLE_ORIG = 16 * 1024 * 1024;
 /** How far apart two records' seconds may be for a scan to take a header as the real next record. */
 const RESYNC_WINDOW_SECONDS = 86400;
 
-const enum Candidate {
-  Yes,
-  No,
-  NeedMore,
-}
 
 /** Where a damaged region began: reported once the walker finds its feet again. */
 interface Damage {
@@ -178,26 +173,11 @@ export class PcapWalker implements RecordWalker {
    * (and reported) once it found one.
    */
   private resync(view: DataView, at: number, end: number, base: number, eof: boolean): number {
-    const hl = this.hl;
-    for (let p = at; ; p++) {
-      if (p + hl > end) {
-        if (!eof) {
-          this.need = hl;
-          return p;
-        }
-        this.endDamage(base + end, true);
-        return end;
-      }
-      const verdict = this.candidate(view, p, end, eof);
-      if (verdict === Candidate.Yes) {
-        this.endDamage(base + p, false);
-        return p;
-      }
-      if (verdict === Candidate.NeedMore) return p;
-    }
+    return scanForward(this, view, at, end, base, eof, this.hl);
   }
 
-  private candidate(view: DataView, p: number, end: number, eof: boolean): Candidate {
+  /** For scanForward: does a plausible record start at p? */
+  candidate(view: DataView, p: number, end: number, eof: boolean): Candidate {
     const hl = this.hl;
     if (!this.plausible(view, p, this.lastSeconds, true)) return Candidate.No;
     const next = p + hl + view.getUint32(p + 8, this.le);
@@ -223,7 +203,8 @@ export class PcapWalker implements RecordWalker {
     return refSeconds < 0 || Math.abs(seconds - refSeconds) <= RESYNC_WINDOW_SECONDS;
   }
 
-  private endDamage(resumeOffset: number, atEof: boolean): void {
+  /** For scanForward: the damaged stretch ends at resumeOffset (or at the end of the file). */
+  endDamage(resumeOffset: number, atEof: boolean): void {
     const d = this.damage;
     if (d === null) return;
     this.damage = null;

@@ -4,7 +4,7 @@
 
 import type { DiagnosticSink, Severity } from '../diag.js';
 import type { RawPacket } from './packet.js';
-import type { RecordWalker } from './walker.js';
+import { Candidate, type RecordWalker, scanForward } from './walker.js';
 
 const SHB = 0x0a0d0d0a;
 const IDB = 1;
@@ -144,11 +144,6 @@ interface Damage {
   reason: string;
 }
 
-const enum Candidate {
-  Yes,
-  No,
-  NeedMore,
-}
 
 export class PcapngWalker implements RecordWalker {
   need = 12;
@@ -404,25 +399,11 @@ export class PcapngWalker implements RecordWalker {
 
   /** Scans forward byte by byte for a plausible block (known type, sane length, matching trailer). */
   private resync(view: DataView, at: number, end: number, base: number, eof: boolean): number {
-    for (let p = at; ; p++) {
-      if (p + 12 > end) {
-        if (!eof) {
-          this.need = 12;
-          return p;
-        }
-        this.endDamage(base + end, true);
-        return end;
-      }
-      const verdict = this.candidate(view, p, end, eof);
-      if (verdict === Candidate.Yes) {
-        this.endDamage(base + p, false);
-        return p;
-      }
-      if (verdict === Candidate.NeedMore) return p;
-    }
+    return scanForward(this, view, at, end, base, eof, 12);
   }
 
-  private candidate(view: DataView, p: number, end: number, eof: boolean): Candidate {
+  /** For scanForward: does a plausible record start at p? */
+  candidate(view: DataView, p: number, end: number, eof: boolean): Candidate {
     let le = this.le;
     const type = view.getUint32(p, le);
     if (type === SHB) {
@@ -446,7 +427,8 @@ export class PcapngWalker implements RecordWalker {
     return view.getUint32(p + length - 4, le) === length ? Candidate.Yes : Candidate.No;
   }
 
-  private endDamage(resumeOffset: number, atEof: boolean): void {
+  /** For scanForward: the damaged stretch ends at resumeOffset (or at the end of the file). */
+  endDamage(resumeOffset: number, atEof: boolean): void {
     const d = this.damage;
     if (d === null) return;
     this.damage = null;

@@ -98,3 +98,40 @@ function join(pieces: readonly Uint8Array[], length: number): Uint8Array {
   }
   return out;
 }
+
+/** A scan's verdict on one offset: a plausible record/block starts here, none does, or more bytes are needed. */
+export const enum Candidate {
+  Yes,
+  No,
+  NeedMore,
+}
+
+/** What a walker gives the shared forward scan it runs after damage. */
+export interface Resyncing {
+  need: number;
+  candidate(view: DataView, p: number, end: number, eof: boolean): Candidate;
+  endDamage(resumeOffset: number, atEof: boolean): void;
+}
+
+/**
+ * Scans byte by byte from `at` for the next plausible record (each walker says what plausible means);
+ * returns where to go on, or where to wait for `minBytes` more bytes when the block ends first.
+ */
+export function scanForward(w: Resyncing, view: DataView, at: number, end: number, base: number, eof: boolean, minBytes: number): number {
+  for (let p = at; ; p++) {
+    if (p + minBytes > end) {
+      if (!eof) {
+        w.need = minBytes;
+        return p;
+      }
+      w.endDamage(base + end, true);
+      return end;
+    }
+    const verdict = w.candidate(view, p, end, eof);
+    if (verdict === Candidate.Yes) {
+      w.endDamage(base + p, false);
+      return p;
+    }
+    if (verdict === Candidate.NeedMore) return p;
+  }
+}
