@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { readCapture } from './capture/source.js';
 import { registerCaptureCommands } from './commands/capture.js';
-import { type AnalysisOptions, analyze } from './pipeline.js';
+import { type AnalysisFlags, addAnalysisFlags, analysisOptions } from './commands/analysis-options.js';
+import { analyze } from './pipeline.js';
 import { makeReporter, OUTPUT_FORMATS, type OutputFormat } from './report/formats.js';
 import { TextOutput } from './report/output.js';
 
@@ -32,51 +33,17 @@ function parsePorts(value: string): number[] {
   });
 }
 
-interface ReadOptions {
+interface ReadOptions extends AnalysisFlags {
   format: OutputFormat;
   port: string;
   strict?: boolean;
-  detect?: boolean;
-  showSecrets?: boolean;
-  password: string[];
-  maxConnections?: string;
-  maxBuffer?: string;
-  idleTimeout?: string;
-  holeTimeout?: string;
-}
-
-/** A positive number from a flag, or a one-line usage error naming the flag. */
-function positive(value: string | undefined, flag: string, scale: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`invalid ${flag} "${value}" (expected a positive number)`);
-  return Math.round(n * scale);
-}
-
-/** The memory and time bounds of the analysis, from their flags (unset: the stages' defaults). */
-function limitsOf(opts: ReadOptions): Partial<AnalysisOptions> {
-  const limits: Partial<AnalysisOptions> = {};
-  const maxConnections = positive(opts.maxConnections, '--max-connections', 1);
-  const maxBuffer = positive(opts.maxBuffer, '--max-buffer', 1024);
-  const idle = positive(opts.idleTimeout, '--idle-timeout', 1e6);
-  const hole = positive(opts.holeTimeout, '--hole-timeout', 1e6);
-  if (maxConnections !== undefined) limits.maxConnections = maxConnections;
-  if (maxBuffer !== undefined) limits.maxBufferedBytesPerDirection = maxBuffer;
-  if (idle !== undefined) limits.idleTimeoutMicros = idle;
-  if (hole !== undefined) limits.holeTimeoutMicros = hole;
-  return limits;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 async function runRead(input: string, opts: ReadOptions): Promise<number> {
   const ports = parsePorts(opts.port);
   const output = new TextOutput(process.stdout);
   const reporter = makeReporter(opts.format, output);
-  const analysis: AnalysisOptions = { ports, detect: opts.detect ?? true, showSecrets: opts.showSecrets ?? false, passwords: opts.password, ...limitsOf(opts) };
-  const summary = await analyze((diag) => readCapture(input, diag), reporter, analysis, output);
+  const summary = await analyze((diag) => readCapture(input, diag), reporter, analysisOptions(ports, opts), output);
   await output.end();
   return opts.strict && summary.diagnosticsBySeverity.error > 0 ? EXIT_STRICT : EXIT_OK;
 }
@@ -92,21 +59,13 @@ export function buildProgram(): Command {
     // Set before the subcommands are added so they inherit it: usage errors reach main() as exceptions.
     .exitOverride();
 
-  program
+  const read = program
     .command('read')
     .description('decode MSNP from a capture file (pcap, nanosecond pcap, pcapng) or "-" for stdin')
     .argument('<file>', 'capture file, or - to read a capture stream from stdin')
     .addOption(new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('transcript'))
     .option('--port <list>', 'comma-separated TCP ports that carry MSNP', '1863')
-    .option('--detect', 'also recognise MSNP and HTTP-gateway connections by content on any TCP port (the default)')
-    .option('--no-detect', 'only decode the --port ports and announced switchboards')
-    .option('--show-secrets', 'show tickets, cookies and login responses as sent (redacted by default)')
-    .option('--password <password>', 'a password to verify MD5 logins (MSNP2-7) against; repeatable', collect, [])
     .option('--strict', 'exit 1 when any error-severity diagnostic was reported')
-    .option('--max-connections <n>', 'TCP connections tracked at once; the least recently active is closed beyond it (default 65536)')
-    .option('--max-buffer <KiB>', 'out-of-order bytes held per connection direction before a hole is skipped (default 4096 KiB)')
-    .option('--idle-timeout <s>', 'capture-time seconds after which a silent connection is closed (default 900)')
-    .option('--hole-timeout <s>', 'capture-time seconds a hole in a stream may wait for its bytes (default 10)')
     .addHelpText(
       'after',
       `
@@ -122,6 +81,7 @@ Exit codes: 0 done, 1 --strict and error diagnostics, 2 bad usage or unreadable 
     .action(async (file: string, opts: ReadOptions) => {
       process.exitCode = await runRead(file, opts);
     });
+  addAnalysisFlags(read);
   registerCaptureCommands(program);
   return program;
 }

@@ -8,10 +8,11 @@ import { CaptureFileTee } from '../capture/file-tee.js';
 import { CAP_SNAPLEN, DEFAULT_BUFFER_MIB, LiveCapture, type StopReason } from '../capture/live.js';
 import { analyze } from '../pipeline.js';
 import { makeReporter, OUTPUT_FORMATS, type OutputFormat } from '../report/formats.js';
+import { type AnalysisFlags, addAnalysisFlags, analysisOptions } from './analysis-options.js';
 import { TextOutput } from '../report/output.js';
 import type { Summary } from '../report/reporter.js';
 
-interface CaptureOptions {
+interface CaptureOptions extends AnalysisFlags {
   format: OutputFormat;
   port: number[];
   filter?: string;
@@ -31,7 +32,7 @@ interface AutoStop {
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 export function registerCaptureCommands(program: Command): void {
-  program
+  const capture = program
     .command('capture')
     .description('capture MSNP live from a network interface (needs root or CAP_NET_RAW) and report it as it happens')
     .argument('<interface>', 'interface to capture on (see msnsniff interfaces), e.g. eth0, lo, any')
@@ -64,6 +65,7 @@ Exit codes: 0 done, 1 --strict and error diagnostics, 2 bad usage or capture can
     .action(async (iface: string, opts: CaptureOptions) => {
       process.exitCode = await runCapture(iface, opts);
     });
+  addAnalysisFlags(capture);
 
   program
     .command('interfaces')
@@ -117,7 +119,7 @@ async function runCapture(iface: string, opts: CaptureOptions): Promise<number> 
     const summary = await analyze(
       (diag) => (tee !== null ? tee.tee(live.batches(diag)) : live.batches(diag)),
       reporter,
-      { ports: opts.port },
+      analysisOptions(opts.port, opts),
       output,
     );
     await output.end();
