@@ -52,7 +52,7 @@ async function* walkChunks(chunks: AsyncIterable<Uint8Array>, name: string, diag
     if (chunk.length === 0) continue;
     const out: RawPacket[] = [];
     if (feeder === null) {
-      head = head === null ? chunk : concat(head, chunk);
+      head = head === null ? chunk : Buffer.concat([head, chunk]);
       if (head.length < 4) continue;
       feeder = new ChunkFeeder(walkerFor(head, name, diag));
       feeder.push(head, out);
@@ -189,13 +189,6 @@ function reason(err: unknown): string {
       return 'input/output error';
   }
   return e !== null && typeof e === 'object' && typeof e.message === 'string' ? e.message : String(err);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 function hexOf(bytes: Uint8Array): string {

@@ -89,14 +89,7 @@ export class ChunkFeeder {
 
 function join(pieces: readonly Uint8Array[], length: number): Uint8Array {
   // A lone piece (the tail of the last chunk, at end of input) is contiguous already.
-  if (pieces.length === 1) return pieces[0] as Uint8Array;
-  const out = new Uint8Array(length);
-  let o = 0;
-  for (const p of pieces) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return pieces.length === 1 ? (pieces[0] as Uint8Array) : Buffer.concat(pieces, length);
 }
 
 /** A scan's verdict on one offset: a plausible record/block starts here, none does, or more bytes are needed. */
