@@ -1,47 +1,45 @@
 #!/usr/bin/env node
 // Live-capture benchmark (run as root, after `npm run build`): a burst of small MSNP writes over a real
-// TCP connection on lo, sent by a child process, while this process captures it with the cap-backed
-// source, alone ("source") and feeding the full analysis ("pipeline"). Reports packets seen vs the
-// kernel's own segment counters (ss segs_out of both sockets), and capture-side CPU time per packet.
+// TCP connection on lo, sent by a child process, while the real CLI captures it
+// (`msnsniff capture lo --format ndjson -w file`: a capture child process feeding the analysis).
+// Reports packets sent (the kernel's own segment counters, ss segs_out of both sockets) vs packets that
+// reached the analysis (the -w file is written by the analysis process as it reads the child's
+// stream), and CPU time per packet of the capture child and of the analysis process.
 //
 //   BENCH_WRITES   client writes per burst (default 30000, ≈ 25–30k packets; each is one MSG command, setNoDelay)
-//   BENCH_BUFFER   kernel ring in MiB (default 64; try 10 to see silent loss)
+//   BENCH_BUFFER   kernel ring in MiB (--buffer-size, default 64; try 4 to see silent loss)
+//   BENCH_FORMAT   output format of the analysis (default ndjson; its output is read and discarded)
 //   BENCH_DUMPCAP  1 to run dumpcap on the same burst as a second observer, with its drop counter
-//   BENCH_MODES    comma-separated rounds to run (default source,pipeline)
-//   BENCH_MAX_BATCH  packets per analysis slice (LiveCaptureOptions.maxBatch, default 128)
-//   BENCH_ROUNDS   bursts per mode (default 3): loss on a shared 2-CPU box varies from run to run
+//   BENCH_ROUNDS   bursts (default 3), each with a fresh msnsniff: loss on a shared 2-CPU box varies
+//   BENCH_KEEP     1 to keep the -w files (e.g. for tshark -Y tcp.analysis.lost_segment)
 //
-// CPU is counted from just after open(): allocating the ring is a one-off (≈0.2 s for 64 MiB).
+// CPU is counted from the "capturing on" line (start-up, loading and allocating the ring excluded)
+// to the end of the burst, from /proc/<pid>/stat (10 ms ticks).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WRITES = Number(process.env.BENCH_WRITES ?? 30000);
 const BUFFER_MIB = Number(process.env.BENCH_BUFFER ?? 64);
+const FORMAT = process.env.BENCH_FORMAT ?? 'ndjson';
 const WITH_DUMPCAP = process.env.BENCH_DUMPCAP === '1';
-const MODES = (process.env.BENCH_MODES ?? 'source,pipeline').split(',');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const MAX_BATCH = process.env.BENCH_MAX_BATCH ? Number(process.env.BENCH_MAX_BATCH) : undefined;
+const CLI = join(root, 'dist', 'cli.js');
 
 if (process.getuid?.() !== 0) {
   console.error('bench-live: needs root (live capture on lo)');
   process.exit(2);
 }
-if (!existsSync(join(root, 'dist', 'capture', 'live.js'))) {
+if (!existsSync(join(root, 'dist', 'capture-worker.js'))) {
   console.error('bench-live: run `npm run build` first');
   process.exit(2);
 }
-const dist = (p) => import(pathToFileURL(join(root, 'dist', p)).href);
-const { LiveCapture } = await dist('capture/live.js');
-const pipeline = MODES.includes('pipeline')
-  ? { ...(await dist('pipeline.js')), ...(await dist('report/ndjson.js')), ...(await dist('report/output.js')) }
-  : null;
+const TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 
 // The traffic generator runs in its own process so its CPU time is not charged to the capture.
 // Protocol on its stdio: it prints {"port"}; on "go" it connects and bursts, waits until the server
@@ -123,61 +121,100 @@ function startDumpcap(port, dir) {
   };
 }
 
-async function round(mode, dir) {
+/** User + system CPU of a process so far, in ms. */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * TICK_MS;
+}
+
+/** Packet records in a pcapng file (Enhanced Packet Blocks), ignoring a partial last block. */
+function countRecords(file) {
+  const b = readFileSync(file);
+  let n = 0;
+  for (let off = 0; off + 12 <= b.length; ) {
+    const len = b.readUInt32LE(off + 4);
+    if (len < 12 || off + len > b.length) break;
+    if (b.readUInt32LE(off) === 6) n++;
+    off += len;
+  }
+  return n;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function startCapture(port, file) {
+  const args = [CLI, 'capture', 'lo', '--port', String(port), '--format', FORMAT, '--buffer-size', String(BUFFER_MIB), '-w', file];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let outBytes = 0;
+  child.stdout.on('data', (d) => (outBytes += d.length));
+  let err = '';
+  let started = null;
+  const ready = new Promise((r) => (started = r));
+  child.stderr.setEncoding('utf8').on('data', (s) => {
+    err += s;
+    if (/capturing on/.test(err)) started();
+  });
+  const exit = once(child, 'close');
+  return { child, ready, exit, stderr: () => err, outBytes: () => outBytes };
+}
+
+/** The capture child of the msnsniff process `pid`. */
+function childOf(pid) {
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const kids = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    if (kids !== '') return Number(kids.split(' ')[0]);
+  }
+  throw new Error('no capture child found');
+}
+
+async function round(dir, i) {
   const traffic = startTraffic();
   const { port } = await traffic.next();
   const dumpcap = WITH_DUMPCAP ? startDumpcap(port, dir) : null;
   if (dumpcap) await dumpcap.ready();
 
-  const live = LiveCapture.open({ device: 'lo', filter: `tcp port ${port}`, bufferBytes: BUFFER_MIB << 20, maxBatch: MAX_BATCH });
-  const cpu0 = process.cpuUsage();
+  const file = join(dir, `burst-${i}.pcapng`);
+  const cap = startCapture(port, file);
+  await cap.ready;
+  const workerPid = childOf(cap.child.pid);
+  const cpu0 = { parent: cpuMs(cap.child.pid), child: cpuMs(workerPid) };
   const t0 = process.hrtime.bigint();
-  let summary = null;
-  let done;
-  if (mode === 'source') {
-    done = (async () => {
-      for await (const batch of live.batches(() => {})) void batch;
-    })();
-  } else {
-    const sink = new Writable({ write: (_c, _e, cb) => cb() });
-    const output = new pipeline.TextOutput(sink);
-    done = pipeline.analyze((diag) => live.batches(diag), new pipeline.NdjsonReporter(output), { ports: [port] }, output).then((s) => {
-      summary = s;
-    });
-  }
 
   traffic.send('go');
   const sent = await traffic.next();
-  // The capture runs behind the traffic: wait until it has drained what the kernel holds.
-  let seenAtCount = -1;
-  while (live.stats.received !== seenAtCount) {
-    seenAtCount = live.stats.received;
-    await new Promise((r) => setTimeout(r, 200));
+  // The analysis runs behind the traffic: wait until the -w file (written as it reads) stops growing.
+  let seen = -1;
+  for (let stable = 0; stable < 3; ) {
+    await sleep(200);
+    const n = countRecords(file);
+    stable = n === seen ? stable + 1 : 0;
+    seen = n;
   }
+  const cpu = { parent: cpuMs(cap.child.pid) - cpu0.parent, child: cpuMs(workerPid) - cpu0.child };
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   traffic.send('close');
   await traffic.next();
-  await new Promise((r) => setTimeout(r, 100));
-  live.stop('requested');
-  await done;
-  const cpu = process.cpuUsage(cpu0);
-  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  await sleep(100);
+  cap.child.kill('SIGINT');
+  const [code] = await cap.exit;
   const ref = dumpcap ? await dumpcap.stop() : null;
   traffic.child.kill();
+  const line = /stopped by signal: (\d+) packets; \d+ MSNP connections; (\d+) commands[^\n]*/.exec(cap.stderr());
+  const dropped = /(\d+) packets dropped \(analysis too slow\)/.exec(cap.stderr());
 
-  const total = live.stats.received;
   return {
-    mode,
     sent: sent.segsOut,
-    seen: seenAtCount,
-    lost: sent.segsOut - seenAtCount,
-    totalWithClose: total,
-    droppedByQueue: live.stats.droppedByQueue,
-    cut: live.stats.cut,
-    cpuUserMs: cpu.user / 1000,
-    cpuSystemMs: cpu.system / 1000,
-    cpuMicrosPerPacket: (cpu.user + cpu.system) / total,
+    seen,
+    lost: sent.segsOut - seen,
+    total: line ? Number(line[1]) : null,
+    commands: line ? Number(line[2]) : null,
+    droppedByChild: dropped ? Number(dropped[1]) : 0,
+    childMicrosPerPacket: (cpu.child * 1000) / seen,
+    parentMicrosPerPacket: (cpu.parent * 1000) / seen,
+    cpu,
     wallMs,
-    commands: summary?.commands,
+    exit: code,
     dumpcap: ref,
   };
 }
@@ -185,30 +222,31 @@ async function round(mode, dir) {
 const dir = mkdtempSync(join(tmpdir(), 'msnsniff-bench-live-'));
 const results = [];
 try {
-  for (const mode of MODES) for (let i = 0; i < ROUNDS; i++) results.push(await round(mode, dir));
+  for (let i = 0; i < ROUNDS; i++) results.push(await round(dir, i));
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP === '1') console.log(`bench-live: capture files kept in ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }
 
-const node = process.version;
 const cpus = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim();
-const load = spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.split(' ').slice(0, 3).join(' ');
-console.log(`bench-live: ${WRITES} writes per burst, ring ${BUFFER_MIB} MiB, max batch ${MAX_BATCH ?? 'default'}, node ${node}, ${cpus} CPUs, load average ${load}`);
-console.log('mode      sent(ss)  seen    lost  queue-drops  cpu µs/pkt  cpu user+sys ms  wall ms  commands  dumpcap recv/drop');
+const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+console.log(`bench-live: msnsniff capture lo --format ${FORMAT} -w, ${WRITES} writes per burst, ring ${BUFFER_MIB} MiB, node ${process.version}, ${cpus} CPUs, load average ${load}`);
+console.log('sent(ss)  seen    lost  child-drops  child µs/pkt  analysis µs/pkt  cpu child+analysis ms  wall ms  commands  exit  dumpcap recv/drop');
 for (const r of results) {
   const ref = r.dumpcap ? (r.dumpcap.error ? r.dumpcap.error : `${r.dumpcap.received}/${r.dumpcap.dropped}`) : '-';
   console.log(
     [
-      r.mode.padEnd(8),
       String(r.sent).padStart(8),
-      String(r.seen).padStart(7),
+      String(r.seen).padStart(6),
       String(r.lost).padStart(5),
-      String(r.droppedByQueue).padStart(11),
-      r.cpuMicrosPerPacket.toFixed(2).padStart(11),
-      `${r.cpuUserMs.toFixed(0)}+${r.cpuSystemMs.toFixed(0)}`.padStart(16),
-      r.wallMs.toFixed(0).padStart(8),
-      String(r.commands ?? '-').padStart(9),
-      ref.padStart(18),
+      String(r.droppedByChild).padStart(11),
+      r.childMicrosPerPacket.toFixed(2).padStart(12),
+      r.parentMicrosPerPacket.toFixed(2).padStart(15),
+      `${r.cpu.child.toFixed(0)}+${r.cpu.parent.toFixed(0)}`.padStart(21),
+      r.wallMs.toFixed(0).padStart(7),
+      String(r.commands ?? '-').padStart(8),
+      String(r.exit).padStart(4),
+      ref.padStart(17),
     ].join('  '),
   );
 }

@@ -1,22 +1,17 @@
-// `capture -w`: copies each packet batch into a pcap/pcapng file on its way to the analysis, so the
-// file holds exactly the packets that were analysed and is readable even if the process is killed.
+// `capture -w`: copies the capture child's pcap/pcapng stream byte for byte into a file on its way to
+// the analysis, so the file holds exactly the packets that were analysed (plus, if the analysis
+// stopped early, what was already on its way) and `read` of it gives the same output.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { LiveCaptureError } from './cap-binding.js';
-import type { RawPacket } from './packet.js';
-import { CaptureWriter, concatBytes, type CaptureFormat } from './writer.js';
 
 export class CaptureFileTee {
-  private writer: CaptureWriter | null = null;
   private fd: number | null;
-  packets = 0;
   bytes = 0;
 
   /** Creates (truncates) the file now, so a bad path fails before capturing starts. */
-  constructor(
-    readonly path: string,
-    private readonly format: CaptureFormat,
-  ) {
+  constructor(readonly path: string) {
     try {
       this.fd = openSync(path, 'w');
     } catch (err) {
@@ -24,28 +19,19 @@ export class CaptureFileTee {
     }
   }
 
-  /** Writes the file header; the link type is only known once the interface is open. */
-  begin(linkType: number, snaplen: number): void {
-    this.writer = new CaptureWriter({ format: this.format, linkType, snaplen });
-    this.put(this.writer.header());
-  }
-
-  /** Passes batches through unchanged, writing each before the analysis sees it. */
-  async *tee(source: AsyncIterable<RawPacket[]>): AsyncGenerator<RawPacket[], void, undefined> {
-    for await (const batch of source) {
-      this.write(batch);
-      yield batch;
+  /**
+   * The same bytes as `source`, each chunk written to the file before it is passed on. Chunks are
+   * cut wherever the pipe cut them, so a reader of the growing file may see a partial last record.
+   */
+  tee(source: AsyncIterable<Buffer>): Readable {
+    const self = this;
+    async function* copy(): AsyncGenerator<Buffer> {
+      for await (const chunk of source) {
+        self.put(chunk);
+        yield chunk;
+      }
     }
-  }
-
-  /** One write per batch: the records are built in memory and land in the file together. */
-  write(batch: readonly RawPacket[]): void {
-    const w = this.writer;
-    if (w === null || batch.length === 0) return;
-    const parts: Uint8Array[] = new Array<Uint8Array>(batch.length);
-    for (let i = 0; i < batch.length; i++) parts[i] = w.packet(batch[i] as RawPacket);
-    this.put(parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(parts));
-    this.packets += batch.length;
+    return Readable.from(copy(), { objectMode: false });
   }
 
   close(): void {

@@ -1,11 +1,16 @@
 // The `capture <interface>` and `interfaces` commands: flags -> live source options, the same
-// pipeline and reporters as `read`, clean stop on Ctrl-C / -c / -a, optional -w capture file.
+// pipeline and reporters as `read` fed by a capture child process, clean stop on Ctrl-C / -c / -a,
+// optional -w capture file.
 
 import type { Device } from 'cap';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { listDevices } from '../capture/cap-binding.js';
 import { CaptureFileTee } from '../capture/file-tee.js';
-import { CAP_SNAPLEN, DEFAULT_BUFFER_MIB, LiveCapture, type StopReason } from '../capture/live.js';
+import { DEFAULT_BUFFER_MIB, type StopReason } from '../capture/live.js';
+import { liveBatches } from '../capture/live-batches.js';
+import { CaptureChild, type ChildEnd } from '../capture/live-child.js';
+import { DEFAULT_MAX_PENDING_BYTES } from '../capture/live-records.js';
+import { readCapture } from '../capture/source.js';
 import { analyze } from '../pipeline.js';
 import { makeReporter, OUTPUT_FORMATS, type OutputFormat } from '../report/formats.js';
 import { type AnalysisFlags, addAnalysisFlags, analysisOptions } from './analysis-options.js';
@@ -82,52 +87,66 @@ async function runCapture(iface: string, opts: CaptureOptions): Promise<number> 
   const autostop = opts.autostop ?? {};
   const maxPackets = minDefined(opts.count, autostop.packets);
   // Created before the interface is opened so a bad path fails without starting a capture.
-  const tee = opts.write !== undefined ? new CaptureFileTee(opts.write, opts.writeFormat) : null;
-  let live: LiveCapture;
-  try {
-    live = LiveCapture.open({
-      device: iface,
-      filter,
-      bufferBytes: opts.bufferSize * 1024 * 1024,
-      ...(maxPackets !== undefined && { maxPackets }),
-      ...(autostop.seconds !== undefined && { maxSeconds: autostop.seconds }),
-    });
-  } catch (err) {
-    tee?.close();
-    throw err;
-  }
+  const tee = opts.write !== undefined ? new CaptureFileTee(opts.write) : null;
 
-  let signalled = false;
+  // Interrupted while the child is still starting: it is told to stop as soon as it is up.
+  let interrupted = false;
+  let child: CaptureChild | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled) {
+    if (interrupted) {
       // A second Ctrl-C while the final output is still draining (e.g. a stalled pipe): give up.
       process.stderr.write(`msnsniff: ${signal} again, exiting without the summary\n`);
       process.exit(130);
     }
-    signalled = true;
-    live.stop('signal');
+    interrupted = true;
+    // Ctrl-C in a terminal also reached the child; a SIGTERM sent to this process alone did not.
+    child?.stop('signal');
   };
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
 
   try {
-    tee?.begin(live.linkType, CAP_SNAPLEN);
+    child = await CaptureChild.start({
+      device: iface,
+      filter,
+      bufferBytes: opts.bufferSize * 1024 * 1024,
+      format: opts.writeFormat,
+      maxPendingBytes: DEFAULT_MAX_PENDING_BYTES,
+      ...(maxPackets !== undefined && { maxPackets }),
+      ...(autostop.seconds !== undefined && { maxSeconds: autostop.seconds }),
+    });
+  } catch (err) {
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    tee?.close();
+    throw err;
+  }
+  const live = child;
+  if (interrupted) live.stop('signal');
+
+  try {
     process.stderr.write(
       `msnsniff: capturing on ${iface} (link type ${live.linkTypeName}), filter "${filter}"${tee ? `, writing ${tee.path}` : ''}; Ctrl-C to stop\n`,
     );
     const output = new TextOutput(process.stdout);
     const reporter = makeReporter(opts.format, output);
+    const stream = tee !== null ? tee.tee(live.packets) : live.packets;
     const summary = await analyze(
-      (diag) => (tee !== null ? tee.tee(live.batches(diag)) : live.batches(diag)),
+      (diag) => liveBatches(readCapture(stream, diag, { name: 'the capture process output' }), live, diag),
       reporter,
       analysisOptions(opts.port, opts),
       output,
     );
     await output.end();
-    if (opts.format === 'ndjson') process.stderr.write(`msnsniff: ${summaryLine(live, summary, tee)}\n`);
+    const end = await live.end();
+    if (opts.format === 'ndjson') process.stderr.write(`msnsniff: ${summaryLine(end, live.stopRequested, summary, tee)}\n`);
+    if (!end.ok) {
+      process.stderr.write(`msnsniff: ${end.message}\n`);
+      return 2;
+    }
     return opts.strict && summary.diagnosticsBySeverity.error > 0 ? 1 : 0;
   } finally {
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
-    live.stop();
+    // Normally the child has exited by now; after an internal error it may still be capturing.
+    live.stop('requested');
     tee?.close();
   }
 }
@@ -140,17 +159,18 @@ const STOP_WORDS: Record<StopReason, string> = {
   requested: 'stopped',
 };
 
-function summaryLine(live: LiveCapture, s: Summary, tee: CaptureFileTee | null): string {
-  const reason = live.stopReason !== null ? STOP_WORDS[live.stopReason] : 'stopped';
+function summaryLine(end: ChildEnd, requested: StopReason | null, s: Summary, tee: CaptureFileTee | null): string {
+  // The parent's own reason wins: after the output closed, the child only knows it was told to stop.
+  const reason = requested === 'consumer' ? 'consumer' : end.ok ? end.reason : null;
   const sev = s.diagnosticsBySeverity;
   const parts = [
-    `${reason}: ${s.packets} packets`,
+    `${reason !== null ? STOP_WORDS[reason] : 'capture process lost'}: ${s.packets} packets`,
     `${s.msnpConnections} MSNP connections`,
     `${s.commands} commands`,
     `diagnostics: ${sev.error} errors, ${sev.warning} warnings, ${sev.info} info`,
   ];
-  if (live.stats.droppedByQueue > 0) parts.push(`${live.stats.droppedByQueue} packets dropped (analysis too slow)`);
-  if (tee !== null) parts.push(`${tee.packets} packets written to ${tee.path}`);
+  if (end.ok && end.dropped > 0) parts.push(`${end.dropped} packets dropped (analysis too slow)`);
+  if (tee !== null) parts.push(`${s.packets} packets written to ${tee.path}`);
   return parts.join('; ');
 }
 
