@@ -42,7 +42,7 @@ interface ReadOptions extends AnalysisFlags {
 async function runRead(input: string, opts: ReadOptions): Promise<number> {
   const ports = parsePorts(opts.port);
   const output = new TextOutput(process.stdout);
-  const reporter = makeReporter(opts.format, output);
+  const reporter = makeReporter(opts.format, output, { payload: opts.payload });
   const summary = await analyze((diag) => readCapture(input, diag), reporter, analysisOptions(ports, opts), output);
   await output.end();
   return opts.strict && summary.diagnosticsBySeverity.error > 0 ? EXIT_STRICT : EXIT_OK;

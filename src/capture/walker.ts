@@ -26,7 +26,7 @@ const EMPTY = new Uint8Array(0);
 /**
  * Feeds input chunks of any size (1 MiB file blocks, 64 KiB pipe reads, single bytes) to a walker.
  * Records inside a chunk are walked in place; only the piece of a record that straddles chunks is
- * copied (into a fresh buffer: buffers handed out are never written again, downstream keeps views).
+ * copied (into a fresh buffer, which is never written again).
  */
 export class ChunkFeeder {
   /** Unconsumed input waiting for more bytes: the tail of one chunk plus heads of the next ones. */
@@ -53,7 +53,7 @@ export class ChunkFeeder {
       if (this.pendingLength === 0) break;
       // Take just enough of this chunk to let the walker finish the record it stopped in.
       const take = Math.min(w.need - this.pendingLength, end - at);
-      this.pieces.push(chunk.subarray(at, at + take));
+      this.pieces.push(chunk.slice(at, at + take)); // a copy, like keep()'s
       this.pendingLength += take;
       at += take;
       if (this.pendingLength < w.need) return;
@@ -82,7 +82,8 @@ export class ChunkFeeder {
       // A walker that stops without asking for more than it has would make the feeder spin.
       throw new Error(`capture walker stopped with ${rest} bytes left but asked for only ${this.walker.need}`);
     }
-    this.pieces = rest > 0 ? [buf.subarray(stop)] : [];
+    // A copy: the caller's buffer is reused once its packets are analysed (source.ts); the tail is at most one record.
+    this.pieces = rest > 0 ? [buf.slice(stop)] : [];
     this.pendingLength = rest;
   }
 }

@@ -1,7 +1,8 @@
 // The analysis flags `read` and `capture` share (detection, secrets, passwords, memory and time
 // bounds), and the AnalysisOptions they make.
 
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { PAYLOAD_MODES, type PayloadMode } from '../report/ndjson.js';
 import type { AnalysisOptions } from '../pipeline.js';
 
 export interface AnalysisFlags {
@@ -12,6 +13,7 @@ export interface AnalysisFlags {
   maxBuffer?: number;
   idleTimeout?: number;
   holeTimeout?: number;
+  payload: PayloadMode;
 }
 
 /** Parser of a positive number flag: a bad value is a usage error naming the flag (exit 2). */
@@ -36,7 +38,12 @@ export function addAnalysisFlags(cmd: Command): Command {
     .option('--max-connections <n>', 'TCP connections tracked at once; the least recently active is closed beyond it (default 65536)', positive('--max-connections'))
     .option('--max-buffer <KiB>', 'out-of-order bytes held per connection direction before a hole is skipped (default 4096 KiB)', positive('--max-buffer'))
     .option('--idle-timeout <s>', 'capture-time seconds after which a silent connection is closed (default 900)', positive('--idle-timeout'))
-    .option('--hole-timeout <s>', 'capture-time seconds a hole in a stream may wait for its bytes (default 10)', positive('--hole-timeout'));
+    .option('--hole-timeout <s>', 'capture-time seconds a hole in a stream may wait for its bytes (default 10)', positive('--hole-timeout'))
+    .addOption(
+      new Option('--payload <when>', 'NDJSON: raw bodies always, or only where the decoded message does not hold them already (auto)')
+        .choices(PAYLOAD_MODES)
+        .default('auto'),
+    );
 }
 
 export function analysisOptions(ports: readonly number[], flags: AnalysisFlags): AnalysisOptions {

@@ -51,7 +51,7 @@ export interface BodyPiece {
 
 export interface HttpMessage {
   head: HttpHead;
-  /** The body as delivered, in order. Views into the pushed bytes, not copies. */
+  /** The body as delivered, in order (copies: pushed bytes are valid only during the push). */
   pieces: BodyPiece[];
   /**
    * Body bytes after the last piece that were never delivered (exact count): the part of a gap that ran past
@@ -556,7 +556,8 @@ export class HttpStream {
   private addPiece(bytes: Uint8Array): void {
     const cur = this.cur;
     if (cur === null || bytes.length === 0) return;
-    cur.pieces.push({ bytes, gapBefore: this.holeBefore });
+    // A copy: a body may span pushes, and the reader reuses a packet's buffer after its batch.
+    cur.pieces.push({ bytes: bytes.slice(), gapBefore: this.holeBefore });
     this.holeBefore = 0;
     this.bodyBytes += bytes.length;
   }

@@ -1,6 +1,6 @@
 // The output formats both `read` and `capture` offer, and the reporter for each.
 
-import { NdjsonReporter } from './ndjson.js';
+import { NdjsonReporter, type NdjsonOptions } from './ndjson.js';
 import type { TextOutput } from './output.js';
 import type { Reporter } from './reporter.js';
 import { StatsReporter } from './stats.js';
@@ -9,8 +9,8 @@ import { TranscriptReporter } from './transcript.js';
 export const OUTPUT_FORMATS = ['transcript', 'ndjson', 'stats'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-export function makeReporter(format: OutputFormat, output: TextOutput): Reporter {
-  if (format === 'ndjson') return new NdjsonReporter(output);
+export function makeReporter(format: OutputFormat, output: TextOutput, ndjson: NdjsonOptions = {}): Reporter {
+  if (format === 'ndjson') return new NdjsonReporter(output, ndjson);
   if (format === 'stats') return new StatsReporter(output);
   return new TranscriptReporter(output);
 }

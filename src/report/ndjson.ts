@@ -10,8 +10,31 @@ import { endpoint, isoMicros, readableText, toBase64 } from './format.js';
 import type { TextOutput } from './output.js';
 import type { CloseReason, ConnectionSummary, Reporter, Summary } from './reporter.js';
 
+/**
+ * When a command's raw body goes into the `payload` field: `always`, or `auto` (the default) — except
+ * where `message` already holds all of it: plain UTF-8 chat text decoded without any problem, whose
+ * `message.text` is the body exactly and `message.headers` its header lines. Chat text is most of the
+ * bytes of real traffic, so `auto` keeps the output about half the size (tshark's JSON, too, leaves the
+ * raw bytes out unless asked).
+ */
+export type PayloadMode = 'auto' | 'always';
+export const PAYLOAD_MODES: readonly PayloadMode[] = ['auto', 'always'];
+
+export interface NdjsonOptions {
+  payload?: PayloadMode;
+}
+
+const UTF8_CHARSET = /^\s*utf-?8\s*$/i;
+
 export class NdjsonReporter implements Reporter {
-  constructor(private readonly out: TextOutput) {}
+  private readonly payloadMode: PayloadMode;
+
+  constructor(
+    private readonly out: TextOutput,
+    opts: NdjsonOptions = {},
+  ) {
+    this.payloadMode = opts.payload ?? 'auto';
+  }
 
   connectionOpened(conn: Connection, packet: number, tsMicros: number): void {
     this.line({
@@ -46,7 +69,9 @@ export class NdjsonReporter implements Reporter {
     };
     if (cmd.firstPacket !== cmd.packet) event.firstPacket = cmd.firstPacket;
     if (cmd.dialect !== null) event.dialect = cmd.dialect;
-    if (d.payload !== null && d.payload.length > 0) {
+    const m = d.message;
+    const bodyInMessage = this.payloadMode === 'auto' && m !== null && isExactText(m) && cmd.payloadMissing === 0 && !cmd.truncated;
+    if (d.payload !== null && d.payload.length > 0 && !bodyInMessage) {
       const text = readableText(d.payload);
       event.payloadEncoding = text !== null ? 'utf8' : 'base64';
       event.payload = text ?? toBase64(d.payload);
@@ -59,7 +84,7 @@ export class NdjsonReporter implements Reporter {
     }
     if (d.error !== null) event.error = d.error;
     if (Object.keys(d.params).length > 0) event.params = d.params;
-    if (d.message !== null) event.message = compactMessage(d.message);
+    if (m !== null) event.message = compactMessage(m, bodyInMessage);
     if (d.xml !== null) event.xml = d.xml;
     if (d.slp !== null) event.slp = d.slp;
     if (d.auth !== null) event.auth = d.auth;
@@ -117,15 +142,26 @@ export class NdjsonReporter implements Reporter {
   }
 }
 
+/** Chat text whose `text` is exactly the body's bytes, decoded: valid UTF-8, whole, nothing wrong with it. */
+function isExactText(m: MessageContent): boolean {
+  return (
+    m.kind === 'text' &&
+    m.problems.length === 0 &&
+    m.invalidUtf8 === 0 &&
+    m.chunk === null &&
+    (m.charset === null || UTF8_CHARSET.test(m.charset))
+  );
+}
+
 /**
- * The decoded message without what the raw `payload` beside it already holds (the header list, the
- * body offset) and without empty defaults: MSG events are most of the output, so every field counts.
+ * The decoded message without empty defaults and, when the raw `payload` is beside it, without what that
+ * already holds (the header list, the body offset): MSG events are most of the output, so every field counts.
  */
-function compactMessage(m: MessageContent): Record<string, unknown> {
+function compactMessage(m: MessageContent, withHeaders: boolean): Record<string, unknown> {
   // A shallow copy with the bulky duplicates removed (not rest/spread syntax: a slow path in V8, per MSG).
   const out: Record<string, unknown> = {};
   Object.assign(out, m);
-  delete out.headers;
+  if (!withHeaders) delete out.headers;
   delete out.bodyOffset;
   if (m.chunk === null) delete out.chunk;
   if (m.problems.length === 0) delete out.problems;

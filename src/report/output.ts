@@ -1,14 +1,18 @@
 // Buffered text output with backpressure: reporters append strings, which are UTF-8 encoded straight
 // into a large buffer (no string joins on the hot path); the pipeline awaits drain between packet
-// batches. A closed pipe (`msnsniff read x | head`) ends output quietly.
+// batches. A closed pipe (`msnsniff read x | head`) ends output quietly. Buffers come back to a small
+// pool once the stream has written them, so steady output allocates nothing (and RSS stays flat).
 
 import type { Writable } from 'node:stream';
 
 const BUFFER_BYTES = 1 << 20;
+/** Written buffers kept for reuse; more in flight than this are left to the GC. */
+const POOL_SIZE = 4;
 
 export class TextOutput {
-  private buf = Buffer.allocUnsafe(BUFFER_BYTES);
+  private buf: Buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   private used = 0;
+  private readonly pool: Buffer[] = [];
   private closed = false;
   /** A write error other than a closed pipe (disk full, …): raised from ready()/end(), not from a listener. */
   private failure: Error | null = null;
@@ -41,15 +45,18 @@ export class TextOutput {
 
   flush(): void {
     if (this.used === 0 || this.closed) return;
-    const chunk = this.buf.subarray(0, this.used);
-    // The stream may hold the chunk until it is written: never reuse it, start a fresh buffer.
-    this.buf = Buffer.allocUnsafe(BUFFER_BYTES);
+    const full = this.buf;
+    const chunk = full.subarray(0, this.used);
+    // The stream may hold the chunk until it is written: it is reused only after the write callback.
+    this.buf = this.pool.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES);
     this.used = 0;
-    this.send(chunk);
+    this.send(chunk, full);
   }
 
-  private send(chunk: Buffer): void {
-    const ok = this.stream.write(chunk);
+  private send(chunk: Buffer, owner?: Buffer): void {
+    const ok = this.stream.write(chunk, (err) => {
+      if (err == null && owner !== undefined && this.pool.length < POOL_SIZE) this.pool.push(owner);
+    });
     if (!ok && this.drainWaiter === null) {
       this.drainWaiter = new Promise((resolve) => {
         const done = () => {

@@ -24,7 +24,8 @@ export async function read(input: string | Uint8Array, opts: { chunks?: number[]
   const source = typeof input === 'string' ? input : Readable.from(chunked(input, opts.chunks));
   for await (const batch of readCapture(source, (d) => diags.push(d), opts.blockSize !== undefined ? { blockSize: opts.blockSize } : {})) {
     batches++;
-    packets.push(...batch);
+    // Packet bytes are valid for their batch only (the reader reuses its blocks): keep copies.
+    for (const p of batch) packets.push({ ...p, data: p.data.slice() });
   }
   return { packets, diags, batches };
 }

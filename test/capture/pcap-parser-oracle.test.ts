@@ -51,7 +51,8 @@ function oracle(path: string): Promise<OraclePacket[]> {
 async function ours(path: string): Promise<{ packets: RawPacket[]; diags: Diagnostic[] }> {
   const packets: RawPacket[] = [];
   const diags: Diagnostic[] = [];
-  for await (const batch of readCapture(path, (d) => diags.push(d))) packets.push(...batch);
+  // Packet bytes are valid for their batch only (the reader reuses its blocks): keep copies.
+  for await (const batch of readCapture(path, (d) => diags.push(d))) for (const p of batch) packets.push({ ...p, data: p.data.slice() });
   return { packets, diags };
 }
 

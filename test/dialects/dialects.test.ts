@@ -19,7 +19,7 @@ interface Analysis {
 }
 
 async function analyse(x: Exchange, detect = true): Promise<Analysis> {
-  const { text } = await runAnalysis(buildExchange(x), { format: 'ndjson', ports: x.ports, detect });
+  const { text } = await runAnalysis(buildExchange(x), { format: 'ndjson', ports: x.ports, detect, payload: 'always' });
   const connections = eventsOf(text, 'connection');
   const connOf = new Map<string, number>();
   const closeOf = new Map<string, Event>();

@@ -1,10 +1,15 @@
 // House rule 3, end to end: the commands decoded from a capture must not depend on how the bytes were
 // segmented, ordered, duplicated or overlapped on the wire. A scripted NS login and SB chat is re-sent
 // with random segment cuts, its data segments shuffled, duplicated and partly re-sent, then decoded by
-// the real pipeline (capture bytes → reader → decoder → reassembler → framer → NDJSON).
+// the real pipeline (capture bytes → reader → decoder → reassembler → framer → NDJSON). The capture is
+// read from a file in small blocks that are poisoned before reuse, so a reordered segment, a partial line
+// or body kept without a copy would show.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Conversation, type ScriptSegment, buildCapture } from '../support/capture-builder.js';
 import { eventsOf, runAnalysis } from '../support/run-analysis.js';
 
@@ -79,11 +84,16 @@ function script(lines: Line[], client: string, server: string, v: Variation, isn
   return conv.segments;
 }
 
+const scratch = mkdtempSync(join(tmpdir(), 'msnsniff-invariance-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
 async function commandsOf(v: Variation): Promise<string[]> {
   const ns = script(NS, '10.0.0.2:50000', '10.0.0.1:1863', v, 1000);
   const sb = script(SB, '10.0.0.2:50001', '10.0.0.1:1864', v, 0xfffffff0); // wraps around 2^32
   const bytes = buildCapture([...ns, ...sb], { link: 'ethernet', format: 'pcapng' });
-  const { text } = await runAnalysis(bytes, { format: 'ndjson', ports: [1863, 1864] });
+  const file = join(scratch, 'variation.pcapng');
+  writeFileSync(file, bytes);
+  const { text } = await runAnalysis(file, { format: 'ndjson', ports: [1863, 1864], read: { blockSize: 300, poisonReusedBlocks: true }, payload: 'always' });
   return eventsOf(text, 'command').map((c) =>
     JSON.stringify([c.src, c.dir, c.verb, c.trId, c.args, c.payloadLength, c.payload ?? null, c.payloadMissing ?? 0, c.truncated ?? false]),
   );

@@ -1,9 +1,9 @@
 // Runs the real pipeline in-process on a capture (file path or bytes) and returns the text a reporter wrote.
 
 import { Readable, Writable } from 'node:stream';
-import { readCapture } from '../../src/capture/source.js';
+import { readCapture, type ReadCaptureOptions } from '../../src/capture/source.js';
 import { analyze } from '../../src/pipeline.js';
-import { NdjsonReporter } from '../../src/report/ndjson.js';
+import { NdjsonReporter, type PayloadMode } from '../../src/report/ndjson.js';
 import { TextOutput } from '../../src/report/output.js';
 import type { Summary } from '../../src/report/reporter.js';
 import { StatsReporter } from '../../src/report/stats.js';
@@ -16,7 +16,7 @@ export interface AnalysisResult {
 
 export async function runAnalysis(
   input: string | Uint8Array,
-  opts: { format?: 'ndjson' | 'transcript' | 'stats'; ports?: number[]; detect?: boolean } = {},
+  opts: { format?: 'ndjson' | 'transcript' | 'stats'; ports?: number[]; detect?: boolean; read?: ReadCaptureOptions; payload?: PayloadMode } = {},
 ): Promise<AnalysisResult> {
   const chunks: string[] = [];
   const sink = new Writable({
@@ -26,9 +26,9 @@ export async function runAnalysis(
     },
   });
   const output = new TextOutput(sink);
-  const reporter = opts.format === 'transcript' ? new TranscriptReporter(output) : opts.format === 'stats' ? new StatsReporter(output) : new NdjsonReporter(output);
+  const reporter = opts.format === 'transcript' ? new TranscriptReporter(output) : opts.format === 'stats' ? new StatsReporter(output) : new NdjsonReporter(output, { payload: opts.payload ?? 'auto' });
   const source = typeof input === 'string' ? input : Readable.from([Buffer.from(input)]);
-  const summary = await analyze((diag) => readCapture(source, diag), reporter, { ports: opts.ports ?? [1863], ...(opts.detect !== undefined && { detect: opts.detect }) }, output);
+  const summary = await analyze((diag) => readCapture(source, diag, opts.read), reporter, { ports: opts.ports ?? [1863], ...(opts.detect !== undefined && { detect: opts.detect }) }, output);
   await output.end();
   return { text: chunks.join(''), summary };
 }
