@@ -200,7 +200,7 @@ async function round(dir, i) {
   const [code] = await cap.exit;
   const ref = dumpcap ? await dumpcap.stop() : null;
   traffic.child.kill();
-  const line = /stopped by signal: (\d+) packets; \d+ MSNP connections; (\d+) commands[^\n]*/.exec(cap.stderr());
+  const line = /stopped by signal: (\d+) packets; \d+ MSNP connections; (\d+) commands; diagnostics: (\d+) errors, (\d+) warnings/.exec(cap.stderr());
   const dropped = /(\d+) packets dropped \(analysis too slow\)/.exec(cap.stderr());
 
   return {
@@ -209,6 +209,7 @@ async function round(dir, i) {
     lost: sent.segsOut - seen,
     total: line ? Number(line[1]) : null,
     commands: line ? Number(line[2]) : null,
+    problems: line ? `${line[3]}/${line[4]}` : '-',
     droppedByChild: dropped ? Number(dropped[1]) : 0,
     childMicrosPerPacket: (cpu.child * 1000) / seen,
     parentMicrosPerPacket: (cpu.parent * 1000) / seen,
@@ -231,7 +232,7 @@ try {
 const cpus = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim();
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 console.log(`bench-live: msnsniff capture lo --format ${FORMAT} -w, ${WRITES} writes per burst, ring ${BUFFER_MIB} MiB, node ${process.version}, ${cpus} CPUs, load average ${load}`);
-console.log('sent(ss)  seen    lost  child-drops  child µs/pkt  analysis µs/pkt  cpu child+analysis ms  wall ms  commands  exit  dumpcap recv/drop');
+console.log('sent(ss)  seen    lost  child-drops  child µs/pkt  analysis µs/pkt  cpu child+analysis ms  wall ms  commands  err/warn  exit  dumpcap recv/drop');
 for (const r of results) {
   const ref = r.dumpcap ? (r.dumpcap.error ? r.dumpcap.error : `${r.dumpcap.received}/${r.dumpcap.dropped}`) : '-';
   console.log(
@@ -245,6 +246,7 @@ for (const r of results) {
       `${r.cpu.child.toFixed(0)}+${r.cpu.parent.toFixed(0)}`.padStart(21),
       r.wallMs.toFixed(0).padStart(7),
       String(r.commands ?? '-').padStart(8),
+      r.problems.padStart(8),
       String(r.exit).padStart(4),
       ref.padStart(17),
     ].join('  '),
