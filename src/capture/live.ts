@@ -9,7 +9,9 @@ import { receiptClock } from './live-clock.js';
 
 /** cap always opens with this snaplen (binding.cc); lo's MTU is 65536, so big loopback frames are cut. */
 export const CAP_SNAPLEN = 65535;
-export const DEFAULT_BUFFER_MIB = 64;
+// The ring holds ~bufSize / 128 KiB frames. At 64 MiB (~512 frames) bursts on lo were still lost when
+// the scheduler kept the capture child waiting for a few ms; 256 MiB lost none (docs/live-capture.md).
+export const DEFAULT_BUFFER_MIB = 256;
 
 export interface LiveCaptureOptions {
   device: string;
