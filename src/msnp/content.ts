@@ -535,7 +535,26 @@ function textDecoderFor(label: string): { decode(bytes: Uint8Array): string } | 
 // Per-type decoders
 
 /** `FN=Arial; EF=I; CO=0; CS=0; PF=22` (§6.2). */
+/**
+ * Parsed X-MMS-IM-Format values by raw text: a client sends the same one with every message. The objects
+ * are shared between messages, so nothing downstream may change them. Bounded; cleared when full.
+ */
+const imFormatCache = new Map<string, { font: ImFormat; problems: readonly string[] }>();
+const IM_FORMAT_CACHE_MAX = 512;
+
 export function parseImFormat(raw: string, problems: string[]): ImFormat {
+  let hit = imFormatCache.get(raw);
+  if (hit === undefined) {
+    const found: string[] = [];
+    hit = { font: parseImFormatUncached(raw, found), problems: found };
+    if (imFormatCache.size >= IM_FORMAT_CACHE_MAX) imFormatCache.clear();
+    imFormatCache.set(raw, hit);
+  }
+  for (const p of hit.problems) problems.push(p);
+  return hit.font;
+}
+
+function parseImFormatUncached(raw: string, problems: string[]): ImFormat {
   const f: ImFormat = { raw, fontName: null, effects: [], colour: null, colourRaw: null, charset: null, charsetName: null, pitchFamily: null, rightToLeft: false, other: [] };
   for (const part of raw.split(';')) {
     const p = part.trim();

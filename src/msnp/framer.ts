@@ -6,6 +6,7 @@ import type { Diagnostic, Direction } from '../diag.js';
 import type { Connection } from '../tcp/stream.js';
 import type { FramerOutput, MsnpCommand } from './command.js';
 import { commandInfo, isErrorVerb, isKnownVerb, payloadLength, transactionId } from './commands.js';
+import { latin1Text, utf8Text } from '../text.js';
 
 export interface FramerLimits {
   /** Longest command line accepted before the stream is declared desynchronised. */
@@ -172,7 +173,7 @@ export class DirectionFramer {
       });
       this.finishPayload(packet, this.lastTs, true);
     } else if (this.partialLength > 0) {
-      const text = Buffer.from(this.partial.buffer, this.partial.byteOffset, this.partialLength).toString('latin1');
+      const text = latin1Text(this.partial, 0, this.partialLength);
       if (this.mode === Mode.Line && this.state.confirmed) {
         this.state.report({
           code: 'msnp.truncated_line',
@@ -224,7 +225,7 @@ export class DirectionFramer {
       return;
     }
     this.mode = Mode.Line;
-    const text = Buffer.from(line.buffer, line.byteOffset, line.length).toString('utf8');
+    const text = utf8Text(line);
     const args = splitArgs(text);
     const dialect = this.state.dialect;
     const trId = transactionId(verb, args, this.dir, dialect);

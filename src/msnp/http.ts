@@ -4,6 +4,8 @@
 // Only what the MSN HTTP gateway needs: no chunked decoding (detected and reported), no trailers, no upgrades.
 // Parse decisions depend only on the bytes, never on how they were split into pushes, and every buffer is capped.
 
+import { latin1Text } from '../text.js';
+
 export interface HttpLimits {
   /** Start line + headers + blank line, in bytes. A longer block is skipped as `gateway.too_large`. */
   maxHeaderBytes: number;
@@ -108,7 +110,7 @@ const STATUS_LINE = /^(HTTP\/\d\.\d) +(\d{3})(?: (.*))?$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  return latin1Text(bytes);
 }
 
 function stripCr(line: string): string {

@@ -3,6 +3,7 @@
 // Header names compare case-insensitively; values are kept intact (colons inside values are legal).
 
 import { isUtf8 } from 'node:buffer';
+import { utf8Text } from '../text.js';
 
 export interface MimeHeader {
   name: string;
@@ -41,7 +42,7 @@ function scanHeaderBlock(payload: Uint8Array): HeaderBlock {
 export function parseMime(payload: Uint8Array): MimeMessage | null {
   const block = scanHeaderBlock(payload);
   // A header block that is the whole payload (no empty line) is still MIME: e.g. TypingUser bodies cut short.
-  const text = Buffer.from(payload.buffer, payload.byteOffset, block.headerEnd).toString('utf8');
+  const text = utf8Text(payload, 0, block.headerEnd);
   const headers: MimeHeader[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
@@ -78,7 +79,8 @@ export interface LenientMime extends MimeMessage {
  */
 export function splitMime(payload: Uint8Array): LenientMime {
   const block = scanHeaderBlock(payload);
-  const decoded = decodeUtf8(payload.subarray(0, block.headerEnd));
+  const headerBytes = payload.subarray(0, block.headerEnd);
+  const invalidUtf8 = isUtf8(headerBytes) ? 0 : countInvalidUtf8(headerBytes).invalid;
   const headers: MimeHeader[] = [];
   let badLines = 0;
   let missingBlankLine = false;
@@ -89,7 +91,7 @@ export function splitMime(payload: Uint8Array): LenientMime {
     let lf = lineStart;
     while (lf < block.headerEnd && payload[lf] !== 10) lf++;
     const lineEnd = lf > lineStart && payload[lf - 1] === 13 ? lf - 1 : lf;
-    const line = Buffer.from(payload.buffer, payload.byteOffset + lineStart, lineEnd - lineStart).toString('utf8');
+    const line = utf8Text(payload, lineStart, lineEnd);
     const parsed = line === '' ? null : headerLine(line);
     if (parsed !== null) {
       headers.push(parsed);
@@ -108,7 +110,7 @@ export function splitMime(payload: Uint8Array): LenientMime {
     missingBlankLine = true;
     bodyOffset = block.headerEnd;
   }
-  return { headers, bodyOffset, badLines, missingBlankLine, invalidUtf8: decoded.invalid };
+  return { headers, bodyOffset, badLines, missingBlankLine, invalidUtf8 };
 }
 
 /** `Name: value` with a name free of white space, or null. */
@@ -171,7 +173,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 export function decodeUtf8(bytes: Uint8Array): Utf8Text {
   // Almost every body is valid UTF-8: the native check and decoder are far cheaper than the byte loop.
-  if (isUtf8(bytes)) return { text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), invalid: 0, trailingIncomplete: false };
+  if (isUtf8(bytes)) return { text: utf8Text(bytes), invalid: 0, trailingIncomplete: false };
   const check = countInvalidUtf8(bytes);
   return { text: utf8.decode(bytes), invalid: check.invalid, trailingIncomplete: check.trailingIncomplete };
 }

@@ -130,77 +130,98 @@ interface Match {
   score: number;
 }
 
-/** Combinations of `m` items of `items`, earliest items first (so earlier optional slots fill first). */
-function* combinations(items: readonly number[], m: number): Generator<number[]> {
-  const n = items.length;
-  if (m > n || m < 0) return;
-  const idx = Array.from({ length: m }, (_, i) => i);
-  for (;;) {
-    yield idx.map((i) => items[i] as number);
-    let i = m - 1;
-    while (i >= 0 && idx[i] === n - m + i) i--;
-    if (i < 0) return;
-    idx[i] = (idx[i] as number) + 1;
-    for (let j = i + 1; j < m; j++) idx[j] = (idx[j - 1] as number) + 1;
-  }
-}
-
-/** The best way `args` fit `layout`, or null when its arity, literals or prefixes rule it out. */
+/**
+ * The best way `args` fit `layout`, or null when its arity, literals or prefixes rule it out. With a rest
+ * slot, as many optional slots as possible are filled first; without one, exactly as many as the spare
+ * arguments. Among the slots to fill, earlier ones fill first (combinations in lexicographic order).
+ * (Runs for every command line: no generators, sets or closures per attempt.)
+ */
 function fitLayout(layout: Layout, args: readonly string[]): Match | null {
   const n = args.length;
   const restMin = layout.rest?.restMin ?? -1;
   const spare = n - layout.required - (restMin > 0 ? restMin : 0);
   if (spare < 0) return null;
-  const maxOptional = Math.min(layout.optionalIdx.length, spare);
-  const counts: number[] = [];
-  if (layout.rest !== null) for (let m = maxOptional; m >= 0; m--) counts.push(m);
-  else if (spare <= layout.optionalIdx.length) counts.push(spare);
+  const optional = layout.optionalIdx;
+  let m: number;
+  let lowest: number;
+  if (layout.rest !== null) {
+    m = Math.min(optional.length, spare);
+    lowest = 0;
+  } else {
+    if (spare > optional.length) return null;
+    m = spare;
+    lowest = spare;
+  }
   let best: Match | null = null;
-  for (const m of counts) {
-    for (const chosen of combinations(layout.optionalIdx, m)) {
-      const included = new Set(chosen);
-      const argOf: number[] = [];
-      let next = 0;
-      let ok = true;
-      layout.slots.forEach((slot, j) => {
-        if (slot.restMin >= 0 || (slot.optional && !included.has(j))) {
-          argOf.push(-1);
-          return;
-        }
-        const arg = args[next] ?? '';
-        if (slot.literals !== null && !slot.literals.includes(arg)) ok = false;
-        if (slot.prefix !== '' && !arg.startsWith(slot.prefix)) ok = false;
-        argOf.push(next++);
-      });
-      if (!ok) continue;
-      if (layout.rest === null && next !== n) continue;
-      const match = decodeWith(layout, args, argOf, next);
-      if (best === null || match.score < best.score) best = match;
-      if (best.score === 0) return best;
+  const filled: boolean[] = new Array<boolean>(layout.slots.length);
+  for (; m >= lowest; m--) {
+    // idx: the chosen positions in `optional`, advanced like an odometer.
+    const idx: number[] = [];
+    for (let i = 0; i < m; i++) idx.push(i);
+    for (;;) {
+      filled.fill(false);
+      for (let i = 0; i < m; i++) filled[optional[idx[i] as number] as number] = true;
+      const argOf = new Array<number>(layout.slots.length);
+      const restFrom = placeArgs(layout, args, filled, argOf);
+      if (restFrom >= 0) {
+        const match = decodeWith(layout, args, argOf, restFrom);
+        if (best === null || match.score < best.score) best = match;
+        if (best.score === 0) return best;
+      }
+      let i = m - 1;
+      while (i >= 0 && idx[i] === optional.length - m + i) i--;
+      if (i < 0) break;
+      idx[i] = (idx[i] as number) + 1;
+      for (let j = i + 1; j < m; j++) idx[j] = (idx[j - 1] as number) + 1;
     }
   }
   return best;
 }
 
+/**
+ * Fills `argOf` with the argument index of each slot when the optional slots marked in `filled` are
+ * present (-1 = omitted, also for the rest slot). Returns the first argument left for the rest slot, or
+ * -1 when a literal or prefix does not match or, without a rest slot, arguments are left over.
+ */
+function placeArgs(layout: Layout, args: readonly string[], filled: readonly boolean[], argOf: number[]): number {
+  const slots = layout.slots;
+  let next = 0;
+  for (let j = 0; j < slots.length; j++) {
+    const slot = slots[j] as Slot;
+    if (slot.restMin >= 0 || (slot.optional && filled[j] !== true)) {
+      argOf[j] = -1;
+      continue;
+    }
+    const arg = args[next] ?? '';
+    if (slot.literals !== null && !slot.literals.includes(arg)) return -1;
+    if (slot.prefix !== '' && !arg.startsWith(slot.prefix)) return -1;
+    argOf[j] = next++;
+  }
+  if (layout.rest === null && next !== args.length) return -1;
+  return next;
+}
+
 function decodeWith(layout: Layout, args: readonly string[], argOf: number[], restFrom: number): Match {
   const ctx: KindContext = { fields: {}, problems: [], misfits: 0 };
-  layout.slots.forEach((slot, j) => {
+  const slots = layout.slots;
+  for (let j = 0; j < slots.length; j++) {
+    const slot = slots[j] as Slot;
     if (slot.restMin >= 0) {
       const kind = slot.kind;
-      if (kind === null) return;
+      if (kind === null) continue;
       ctx.fields[slot.name] = kind.many?.empty() ?? null;
       for (let i = restFrom; i < args.length; i++) kind.decode(args[i] ?? '', slot.name, ctx);
-      return;
+      continue;
     }
     const at = argOf[j] ?? -1;
-    if (at < 0) return;
+    if (at < 0) continue;
     const raw = args[at] ?? '';
     if (slot.kind === null) {
       if (slot.name !== '') ctx.fields[slot.name] = raw;
-      return;
+      continue;
     }
-    slot.kind.decode(raw.slice(slot.prefix.length), slot.name, ctx);
-  });
+    slot.kind.decode(slot.prefix === '' ? raw : raw.slice(slot.prefix.length), slot.name, ctx);
+  }
   layout.post?.(ctx.fields, ctx.problems);
   return { layout, argOf, restFrom, ctx, score: ctx.problems.length + ctx.misfits };
 }

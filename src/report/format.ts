@@ -2,6 +2,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import type { Endpoint } from '../tcp/stream.js';
+import { latin1Text, utf8Text } from '../text.js';
 
 let cachedSecond = NaN;
 let cachedPrefix = '';
@@ -22,8 +23,16 @@ export function connName(connId: number): string {
   return connId < 0 ? `g${-connId}` : `c${connId}`;
 }
 
+/** A connection's endpoints are written with every command: each is formatted once. */
+const endpointNames = new WeakMap<Endpoint, string>();
+
 export function endpoint(e: Endpoint): string {
-  return e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`;
+  let name = endpointNames.get(e);
+  if (name === undefined) {
+    name = e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`;
+    endpointNames.set(e, name);
+  }
+  return name;
 }
 
 /** Control characters other than TAB, LF and CR: their presence makes a payload binary. */
@@ -41,7 +50,7 @@ export function readableText(bytes: Uint8Array): string | null {
 
 /** Text-like bytes (no control characters besides CR, LF, TAB), whether or not they are valid UTF-8. */
 export function hasNoControlChars(bytes: Uint8Array): boolean {
-  return !hasControlChars(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
+  return !hasControlChars(latin1Text(bytes));
 }
 
 /** Decoded text with a control character other than CR, LF, TAB (they are all ASCII, so any decoding will do). */
@@ -50,7 +59,7 @@ export function hasControlChars(text: string): boolean {
 }
 
 export function toText(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  return utf8Text(bytes);
 }
 
 export function toBase64(bytes: Uint8Array): string {

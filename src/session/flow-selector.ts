@@ -5,6 +5,7 @@
 import type { TcpSegment } from '../decode/segment.js';
 import { TcpFlag } from '../decode/segment.js';
 import { looksLikeGatewayRequest } from '../msnp/gateway.js';
+import { latin1Text } from '../text.js';
 
 export interface FlowSelectorOptions {
   ports: readonly number[];
@@ -148,7 +149,7 @@ function flowKey(seg: TcpSegment): string {
 const OPENING_PREFIX = /^(?:V(?:E(?:R(?: [^\n]*)?)?)?|U(?:S(?:R(?: [^\n]*)?)?)?|A(?:N(?:S(?: [^\n]*)?)?)?|P(?:O(?:S(?:T(?: [^\n]*)?)?)?)?)$/;
 
 function couldBeOpening(head: Uint8Array): boolean {
-  return OPENING_PREFIX.test(Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('latin1'));
+  return OPENING_PREFIX.test(latin1Text(head));
 }
 
 function looksLikeOpening(payload: Uint8Array): boolean {
@@ -156,6 +157,6 @@ function looksLikeOpening(payload: Uint8Array): boolean {
   if (c0 === 0x50) return looksLikeGatewayRequest(payload);
   // Cheap pre-filter before decoding any text: the verbs that open an MSNP connection.
   if (c0 !== 0x56 && c0 !== 0x55 && c0 !== 0x41) return false;
-  const head = Buffer.from(payload.buffer, payload.byteOffset, Math.min(payload.length, OPENING_PEEK)).toString('latin1');
+  const head = latin1Text(payload, 0, Math.min(payload.length, OPENING_PEEK));
   return OPENING.test(head);
 }

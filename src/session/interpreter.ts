@@ -12,6 +12,7 @@ import { SlpReassembler, type SlpMessage } from '../msnp/slp.js';
 import { decodeXmlPayload, type XmlPayload } from '../msnp/xml-payloads.js';
 import type { CommandContext } from './tracker.js';
 import type { ReplyMatch } from './transactions.js';
+import { latin1Text } from '../text.js';
 
 export interface InterpreterOptions {
   /** Show tickets, cookies and login responses as sent (default: redacted). */
@@ -239,7 +240,7 @@ function redactTicketFields(list: { name: string; value: string }[]): void {
 
 /** Replaces ticket header values byte-exactly (latin1 indexes are byte offsets); the rest stays as sent. */
 function redactTicketHeaders(payload: Uint8Array): Uint8Array {
-  const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('latin1');
+  const text = latin1Text(payload);
   const parts: Uint8Array[] = [];
   let from = 0;
   for (const m of text.matchAll(TICKET_HEADER)) {
