@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { builtCli, liveCaptureUnavailable, startCli, type BuiltCli } from './cli-process.js';
+import { builtCli, liveCaptureUnavailable, startCli as startCliOnce, type BuiltCli, type CliRun } from './cli-process.js';
 
 const unavailable = liveCaptureUnavailable();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -68,8 +68,17 @@ describe.skipIf(unavailable !== null)(`capture child process on lo${unavailable 
     port = (server.address() as AddressInfo).port;
   }, 120_000);
 
+  // A test that fails half-way must not leave a capture running (its child exits with it).
+  const runs: CliRun[] = [];
+  const startCli = (cli: string, args: string[]): CliRun => {
+    const run = startCliOnce(cli, args);
+    runs.push(run);
+    return run;
+  };
+
   afterEach(() => {
     for (const s of accepted.splice(0)) s.destroy();
+    for (const r of runs.splice(0)) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
   });
 
   afterAll(() => {
