@@ -127,7 +127,7 @@ async function runCapture(iface: string, opts: CaptureOptions): Promise<number> 
       `msnsniff: capturing on ${iface} (link type ${live.linkTypeName}), filter "${filter}"${tee ? `, writing ${tee.path}` : ''}; Ctrl-C to stop\n`,
     );
     const output = new TextOutput(process.stdout);
-    const reporter = makeReporter(opts.format, output);
+    const reporter = makeReporter(opts.format, output, { payload: opts.payload });
     const stream = tee !== null ? tee.tee(live.packets) : live.packets;
     const summary = await analyze(
       (diag) => liveBatches(readCapture(stream, diag, { name: 'the capture process output' }), live, diag),

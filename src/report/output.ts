@@ -5,7 +5,7 @@
 
 import type { Writable } from 'node:stream';
 
-const BUFFER_BYTES = 1 << 20;
+const BUFFER_BYTES = 256 << 10;
 /** Written buffers kept for reuse; more in flight than this are left to the GC. */
 const POOL_SIZE = 4;
 
