@@ -7,6 +7,7 @@ import type { Connection } from '../tcp/stream.js';
 import type { FramerOutput, MsnpCommand } from './command.js';
 import { commandInfo, isErrorVerb, isKnownVerb, payloadLength, transactionId } from './commands.js';
 import { latin1Text, utf8Text } from '../text.js';
+import { uninitialisedBytes } from '../bytes.js';
 
 export interface FramerLimits {
   /** Longest command line accepted before the stream is declared desynchronised. */
@@ -145,6 +146,7 @@ export class DirectionFramer {
       const inBody = Math.min(room, bytes);
       // The hole's size is exact, so the body keeps its place: missing bytes read as zeros.
       this.ensureBody(p, p.filled + inBody);
+      (p.body as Uint8Array).fill(0, p.filled, p.filled + inBody);
       p.filled += inBody;
       p.missing += inBody;
       if (p.filled === p.length) this.finishPayload(packet, this.lastTs, false);
@@ -302,7 +304,8 @@ export class DirectionFramer {
   private ensureBody(p: PendingCommand, need: number): void {
     const have = p.body?.length ?? 0;
     if (have >= need) return;
-    const grown = new Uint8Array(Math.min(p.length, Math.max(need, have * 2, 4096)));
+    // Bytes past `filled` are written (body bytes, or zeros for a hole) before they count.
+    const grown = uninitialisedBytes(Math.min(p.length, Math.max(need, have * 2, 4096)));
     if (p.body !== null) grown.set(p.body.subarray(0, p.filled));
     p.body = grown;
   }
