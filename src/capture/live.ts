@@ -9,9 +9,11 @@ import { receiptClock } from './live-clock.js';
 
 /** cap always opens with this snaplen (binding.cc); lo's MTU is 65536, so big loopback frames are cut. */
 export const CAP_SNAPLEN = 65535;
-// The ring holds ~bufSize / 128 KiB frames. At 64 MiB (~512 frames) bursts on lo were still lost when
-// the scheduler kept the capture child waiting for a few ms; 256 MiB lost none (docs/live-capture.md).
-export const DEFAULT_BUFFER_MIB = 256;
+// The ring holds ~bufSize / 128 KiB frames: ~512 at the default 64 MiB (TOOLCHAIN.md's figure). On a busy
+// 2-CPU machine bursts on lo still lost up to a few % when the scheduler kept the capture child waiting for
+// a few ms; --buffer-size 256 lost none (docs/live-capture.md), at 192 MiB more kernel memory and ~0.7 s
+// more start-up.
+export const DEFAULT_BUFFER_MIB = 64;
 
 export interface LiveCaptureOptions {
   device: string;
