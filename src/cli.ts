@@ -10,7 +10,6 @@ import { type AnalysisFlags, addAnalysisFlags, analysisOptions } from './command
 import { analyze } from './pipeline.js';
 import { makeReporter, OUTPUT_FORMATS, type OutputFormat } from './report/formats.js';
 import { TextOutput } from './report/output.js';
-import { limitHeapGrowth } from './memory.js';
 
 export const EXIT_OK = 0;
 export const EXIT_STRICT = 1;
@@ -98,7 +97,6 @@ function describeError(err: unknown): string | null {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  limitHeapGrowth();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
