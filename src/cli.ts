@@ -10,6 +10,7 @@ import { type AnalysisFlags, addAnalysisFlags, analysisOptions } from './command
 import { analyze } from './pipeline.js';
 import { makeReporter, OUTPUT_FORMATS, type OutputFormat } from './report/formats.js';
 import { TextOutput } from './report/output.js';
+import { limitHeapGrowth } from './memory.js';
 
 export const EXIT_OK = 0;
 export const EXIT_STRICT = 1;
@@ -97,6 +98,7 @@ function describeError(err: unknown): string | null {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  limitHeapGrowth();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
