@@ -6,14 +6,16 @@ import type { MsnpCommand } from '../msnp/command.js';
 import type { ImFormat, MessageContent } from '../msnp/content.js';
 import type { CommandDetails } from '../session/interpreter.js';
 import type { Connection } from '../tcp/stream.js';
+import { utf8Text } from '../text.js';
 import { endpoint, isoMicros, readableText, toBase64 } from './format.js';
 import type { TextOutput } from './output.js';
 import type { CloseReason, ConnectionSummary, Reporter, Summary } from './reporter.js';
 
 /**
  * When a command's raw body goes into the `payload` field: `always`, or `auto` (the default) — except
- * where `message` already holds all of it: plain UTF-8 chat text decoded without any problem, whose
- * `message.text` is the body exactly and `message.headers` its header lines. Chat text is most of the
+ * where `message` already holds all of it: plain UTF-8 chat text decoded without any problem under a
+ * canonical header block, whose `message.text` is the body exactly and `message.headers` gives back its
+ * header bytes (hasCanonicalHeaders). Chat text is most of the
  * bytes of real traffic, so `auto` keeps the output about half the size (tshark's JSON, too, leaves the
  * raw bytes out unless asked).
  */
@@ -70,7 +72,8 @@ export class NdjsonReporter implements Reporter {
     if (cmd.firstPacket !== cmd.packet) event.firstPacket = cmd.firstPacket;
     if (cmd.dialect !== null) event.dialect = cmd.dialect;
     const m = d.message;
-    const bodyInMessage = this.payloadMode === 'auto' && m !== null && isExactText(m) && cmd.payloadMissing === 0 && !cmd.truncated;
+    const bodyInMessage =
+      this.payloadMode === 'auto' && m !== null && d.payload !== null && isExactText(m) && cmd.payloadMissing === 0 && !cmd.truncated && hasCanonicalHeaders(m, d.payload);
     if (d.payload !== null && d.payload.length > 0 && !bodyInMessage) {
       const text = readableText(d.payload);
       event.payloadEncoding = text !== null ? 'utf8' : 'base64';
@@ -151,6 +154,17 @@ function isExactText(m: MessageContent): boolean {
     m.chunk === null &&
     (m.charset === null || UTF8_CHARSET.test(m.charset))
   );
+}
+
+/**
+ * The header block is exactly `Name: value` CRLF lines and a CRLF blank line, so that `headers` gives
+ * back its bytes (other spacing, bare LFs, skipped lines or a missing blank line keep the raw payload).
+ */
+function hasCanonicalHeaders(m: MessageContent, payload: Uint8Array): boolean {
+  let rebuilt = '';
+  for (const h of m.headers) rebuilt += `${h.name}: ${h.value}\r\n`;
+  rebuilt += '\r\n';
+  return m.bodyOffset === Buffer.byteLength(rebuilt) && utf8Text(payload, 0, m.bodyOffset) === rebuilt;
 }
 
 /**

@@ -87,13 +87,19 @@ function script(lines: Line[], client: string, server: string, v: Variation, isn
 const scratch = mkdtempSync(join(tmpdir(), 'msnsniff-invariance-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function commandsOf(v: Variation): Promise<string[]> {
+/**
+ * `byContent`: no MSNP ports at all (the NS is found by its opening line, however it is cut, the SB by
+ * the XFR), and every IP datagram over 576 bytes fragmented: the detection's held segments and the
+ * fragment buffers must survive the reuse of the read blocks too.
+ */
+async function commandsOf(v: Variation, byContent = false): Promise<string[]> {
   const ns = script(NS, '10.0.0.2:50000', '10.0.0.1:1863', v, 1000);
   const sb = script(SB, '10.0.0.2:50001', '10.0.0.1:1864', v, 0xfffffff0); // wraps around 2^32
-  const bytes = buildCapture([...ns, ...sb], { link: 'ethernet', format: 'pcapng' });
+  const bytes = buildCapture([...ns, ...sb], { link: 'ethernet', format: 'pcapng', ...(byContent && { fragmentMtu: 576 }) });
   const file = join(scratch, 'variation.pcapng');
   writeFileSync(file, bytes);
-  const { text } = await runAnalysis(file, { format: 'ndjson', ports: [1863, 1864], read: { blockSize: 300, poisonReusedBlocks: true }, payload: 'always' });
+  const ports = byContent ? [] : [1863, 1864];
+  const { text } = await runAnalysis(file, { format: 'ndjson', ports, read: { blockSize: 1024, poisonReusedBlocks: true }, payload: 'always' });
   return eventsOf(text, 'command').map((c) =>
     JSON.stringify([c.src, c.dir, c.verb, c.trId, c.args, c.payloadLength, c.payload ?? null, c.payloadMissing ?? 0, c.truncated ?? false]),
   );
@@ -124,6 +130,19 @@ describe('decoded commands are independent of segmentation, order and duplicatio
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it('found by content and fragmented: any re-segmentation gives the same commands', async () => {
+    const expected = await commandsOf(identity);
+    expect(await commandsOf(identity, true)).toEqual(expected);
+    // Detection looks at a connection's first bytes in order, so only the cuts vary here.
+    const fraction = fc.double({ min: 0, max: 1, noNaN: true });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(fraction, { maxLength: 6 }), { minLength: 1, maxLength: 8 }), async (cuts) => {
+        expect(await commandsOf({ ...identity, cuts }, true)).toEqual(expected);
+      }),
+      { numRuns: 30 },
     );
   });
 });
