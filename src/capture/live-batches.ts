@@ -15,28 +15,55 @@ export const IDLE_TICK_MS = 250;
 // claims no later time than that, so it never runs ahead of a packet still on its way.
 const TICK_LAG_MICROS = 2 * DEFAULT_FLUSH_MS * 1000;
 
-const IDLE = Symbol('idle');
+type ReadOutcome = { ok: true; r: IteratorResult<PacketBatch> } | { ok: false; err: unknown };
 
 export async function* liveBatches(packets: AsyncIterable<PacketBatch>, child: CaptureChild, diag: DiagnosticSink): AsyncGenerator<PacketBatch, void, undefined> {
   const clock = receiptClock();
   const it = packets[Symbol.asyncIterator]();
-  let pending: Promise<IteratorResult<PacketBatch>> | null = null;
+  // The read in flight settles exactly once into `read.outcome` and wakes the waiting tick, if any. (Racing
+  // the read's promise against a timer on every tick would attach one more handler per tick, all kept
+  // until the read ends: hours of them on a quiet interface.)
+  let reading: Promise<void> | null = null;
+  const read: { outcome: ReadOutcome | null } = { outcome: null };
+  let wake: (() => void) | null = null;
+  const settle = (o: ReadOutcome): void => {
+    read.outcome = o;
+    wake?.();
+  };
   let done = false;
   try {
     for (;;) {
-      pending ??= it.next();
-      const r = await raceIdle(pending, IDLE_TICK_MS);
+      reading ??= it.next().then(
+        (r) => settle({ ok: true, r }),
+        (err: unknown) => settle({ ok: false, err }),
+      );
+      if (read.outcome === null) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            wake = null;
+            resolve();
+          }, IDLE_TICK_MS);
+          wake = () => {
+            clearTimeout(timer);
+            wake = null;
+            resolve();
+          };
+        });
+      }
       reportOverflows(child, diag);
-      if (r === IDLE) {
+      const o = read.outcome;
+      if (o === null) {
         yield Object.assign([] as PacketBatch, { nowMicros: clock() - TICK_LAG_MICROS });
         continue;
       }
-      pending = null;
-      if (r.done === true) {
+      read.outcome = null;
+      reading = null;
+      if (!o.ok) throw o.err;
+      if (o.r.done === true) {
         done = true;
         return;
       }
-      yield r.value;
+      yield o.r.value;
     }
   } finally {
     if (!done) {
@@ -44,7 +71,7 @@ export async function* liveBatches(packets: AsyncIterable<PacketBatch>, child: C
       // stream, so neither side waits for the other; then let the reader release it.
       child.stop('consumer');
       child.packets.destroy();
-      if (pending !== null) await pending.catch(() => undefined);
+      if (reading !== null) await reading;
       await it.return?.(undefined);
     }
   }
@@ -61,12 +88,4 @@ function reportOverflows(child: CaptureChild, diag: DiagnosticSink): void {
       details: { packets: d.packets, bytes: d.bytes },
     });
   }
-}
-
-function raceIdle<T>(p: Promise<T>, ms: number): Promise<T | typeof IDLE> {
-  let timer: NodeJS.Timeout | undefined;
-  const idle = new Promise<typeof IDLE>((resolve) => {
-    timer = setTimeout(() => resolve(IDLE), ms);
-  });
-  return Promise.race([p, idle]).finally(() => clearTimeout(timer));
 }

@@ -7,7 +7,10 @@ export interface RawPacket {
   tsMicros: number;
   /** LINKTYPE_* / DLT number of the interface the frame came from. */
   linkType: number;
-  /** Captured bytes. May be a view into a larger read block: copy what must outlive the packet. */
+  /**
+   * Captured bytes: a view into the reader's block, valid until the next batch is asked for (file blocks
+   * are read into again): copy what must outlive the batch.
+   */
   data: Uint8Array;
   /** Length of the frame on the wire; > data.length when the capture cut it (snaplen). */
   origLen: number;

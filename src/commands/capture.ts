@@ -35,6 +35,8 @@ interface AutoStop {
 }
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** How long the capture child may take to exit after its packet stream ended. */
+const CHILD_EXIT_GRACE_MS = 5000;
 
 export function registerCaptureCommands(program: Command): void {
   const capture = program
@@ -117,6 +119,8 @@ async function runCapture(iface: string, opts: CaptureOptions): Promise<number> 
   } catch (err) {
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
     tee?.close();
+    // Ctrl-C before the capture process was up can kill it before it handles the signal: a stop, not a failure.
+    if (interrupted) return 0;
     throw err;
   }
   const live = child;
@@ -136,7 +140,10 @@ async function runCapture(iface: string, opts: CaptureOptions): Promise<number> 
       output,
     );
     await output.end();
+    // Its stream has ended (or it was told to stop), so the child exits at once; a wedged one is killed.
+    const killTimer = setTimeout(() => live.kill(), CHILD_EXIT_GRACE_MS);
     const end = await live.end();
+    clearTimeout(killTimer);
     if (opts.format === 'ndjson') process.stderr.write(`msnsniff: ${summaryLine(end, live.stopRequested, summary, tee)}\n`);
     if (!end.ok) {
       process.stderr.write(`msnsniff: ${end.message}\n`);

@@ -546,7 +546,10 @@ export function parseImFormat(raw: string, problems: string[]): ImFormat {
   let hit = imFormatCache.get(raw);
   if (hit === undefined) {
     const found: string[] = [];
-    hit = { font: parseImFormatUncached(raw, found), problems: found };
+    const font = parseImFormatUncached(raw, found);
+    Object.freeze(font.effects);
+    Object.freeze(font.other);
+    hit = { font: Object.freeze(font), problems: found };
     if (imFormatCache.size >= IM_FORMAT_CACHE_MAX) imFormatCache.clear();
     imFormatCache.set(raw, hit);
   }
