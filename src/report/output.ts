@@ -1,7 +1,9 @@
 // Buffered text output with backpressure: reporters append strings, which are UTF-8 encoded straight
 // into a large buffer (no string joins on the hot path); the pipeline awaits drain between packet
 // batches. A closed pipe (`msnsniff read x | head`) ends output quietly. Buffers come back to a small
-// pool once the stream has written them, so steady output allocates nothing (and RSS stays flat).
+// pool once the stream has written them, so steady output allocates nothing (and RSS stays flat). That
+// assumes a sink done with a chunk when its write callback runs (stdout as a file, pipe or socket, a
+// plain Writable), not one that passes chunks on by reference (a PassThrough would see them change).
 
 import type { Writable } from 'node:stream';
 
