@@ -19,7 +19,7 @@ export class CaptureFormatError extends Error {
 }
 
 export interface ReadCaptureOptions {
-  /** Bytes per file read (default 1 MiB). Packets are views into these blocks, valid until the next batch. */
+  /** Bytes per file read (default 256 KiB). Packets are views into these blocks, valid until the next batch. */
   blockSize?: number;
   /** What to call the input in error messages (default: the path, "stdin", or "input"). */
   name?: string;
@@ -30,7 +30,10 @@ export interface ReadCaptureOptions {
   poisonReusedBlocks?: boolean;
 }
 
-export const DEFAULT_BLOCK_SIZE = 1 << 20;
+// One batch of packets per block. 256 KiB (~300 packets of MSNP traffic) measured ~10% faster than
+// 1 MiB: a batch's packet objects are all alive while it is analysed, and fewer of them outlive a
+// young-generation GC. 64 KiB was slower again (more reads and output flushes).
+export const DEFAULT_BLOCK_SIZE = 256 << 10;
 
 /**
  * The packets of a capture, in batches. `input` is a file path, "-" for stdin, or a readable stream.
@@ -95,7 +98,7 @@ function walkerFor(head: Uint8Array, name: string, diag: DiagnosticSink): Record
  * A block handed out is read into again only after the consumer asked for the block after it, i.e. after
  * the batch of packets made from it was analysed. So a packet's bytes are valid for its batch only: whatever
  * the analysis keeps longer (out-of-order segments, partial lines and bodies, gateway pieces) it copies.
- * (Fresh blocks instead cost a 1 MiB allocation per read and kept ~50 MB of dead blocks waiting for a GC.)
+ * (Fresh blocks instead cost an allocation per read and kept ~50 MB of dead 1 MiB blocks waiting for a GC.)
  */
 async function* fileBlocks(path: string, blockSize: number, poison: boolean): AsyncGenerator<Uint8Array> {
   let handle: FileHandle;
