@@ -534,7 +534,6 @@ function textDecoderFor(label: string): { decode(bytes: Uint8Array): string } | 
 // ---------------------------------------------------------------------------------------------
 // Per-type decoders
 
-/** `FN=Arial; EF=I; CO=0; CS=0; PF=22` (§6.2). */
 /**
  * Parsed X-MMS-IM-Format values by raw text: a client sends the same one with every message. The objects
  * are shared between messages, so nothing downstream may change them. Bounded; cleared when full.
@@ -557,6 +556,7 @@ export function parseImFormat(raw: string, problems: string[]): ImFormat {
   return hit.font;
 }
 
+/** `FN=Arial; EF=I; CO=0; CS=0; PF=22` (§6.2). */
 function parseImFormatUncached(raw: string, problems: string[]): ImFormat {
   const f: ImFormat = { raw, fontName: null, effects: [], colour: null, colourRaw: null, charset: null, charsetName: null, pitchFamily: null, rightToLeft: false, other: [] };
   for (const part of raw.split(';')) {
