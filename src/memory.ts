@@ -1,7 +1,7 @@
 // Keeps the process's memory near its live data. The analysis allocates fast (~10 bytes per capture byte,
 // nearly all short-lived) over a small live set (~25 MB with 2000 open connections), and V8's defaults
 // then let the young generation grow to 2 × 16 MB and the old one to about three times the live set, more
-// on a busy machine (V8 grows the heap when collection looks slow): 156–176 MB resident for the 300 MB
+// on a busy machine (V8 grows the heap when collection looks slow): 140–176 MB resident for the 300 MB
 // benchmark capture, against ~100 MB with these limits, at the same speed. Measured with `npm run bench`.
 //
 // Both knobs are V8 flags that V8 reads at each garbage collection, so they can be set from here (a
