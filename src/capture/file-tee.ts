@@ -5,6 +5,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { LiveCaptureError } from './cap-binding.js';
+import { CaptureOpenError } from './source.js';
 
 export class CaptureFileTee {
   private fd: number | null;
@@ -43,7 +44,14 @@ export class CaptureFileTee {
   private put(bytes: Uint8Array): void {
     if (this.fd === null) return;
     let off = 0;
-    while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    try {
+      while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    } catch (err) {
+      // Ends the analysis with one line (exit 2): a capture whose -w file is incomplete is not what was asked for.
+      const e = err as NodeJS.ErrnoException;
+      const why = e.code === 'ENOSPC' ? 'no space left on the device' : e.message;
+      throw new CaptureOpenError(`cannot write capture file "${this.path}": ${why}`, { cause: err });
+    }
     this.bytes += bytes.length;
   }
 }

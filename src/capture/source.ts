@@ -157,6 +157,8 @@ async function* streamChunks(stream: NodeJS.ReadableStream, name: string): Async
         r = await it.next();
       } catch (err) {
         done = true;
+        // A stage between the source and here (capture -w's file copy) may already have said what failed.
+        if (err instanceof CaptureOpenError) throw err;
         throw new CaptureOpenError(`cannot read ${name}: ${reason(err)}`, { cause: err });
       }
       if (r.done === true) {
