@@ -74,7 +74,11 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
       summary.commands++;
       summary.commandsByVerb[cmd.verb] = (summary.commandsByVerb[cmd.verb] ?? 0) + 1;
       const ctx = tracker.command(cmd);
-      if (ctx.dialectLearnt !== null) framers.get(cmd.conn.id)?.setDialect(ctx.dialectLearnt);
+      if (ctx.dialectLearnt !== null) {
+        framers.get(cmd.conn.id)?.setDialect(ctx.dialectLearnt);
+        // A switchboard's first line (USR/ANS) names the cookie the dialect comes from: it is in force already.
+        cmd.dialect ??= ctx.dialectLearnt;
+      }
       const dialect = cmd.dialect ?? tracker.info(cmd.conn.id)?.dialect ?? null;
       const details = interpreter.interpret(cmd, ctx, dialect);
       tracker.evidence(cmd.conn.id, details.layoutDialects);

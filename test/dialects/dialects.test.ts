@@ -154,6 +154,9 @@ describe.each(EXCHANGES.map((x) => [`MSNP${x.dialect}`, x] as const))('%s', (_na
         announcedBy: { via: via.via, conn: a.connOf.get(via.conn), packet: announcement?.packet },
       });
       expect.soft(a.closeOf.get(name), `${name}: an inherited dialect has no inferred range`).not.toHaveProperty('dialectRange');
+      // Every command carries it, the first (USR/ANS with the cookie) included.
+      const sbCommands = a.commands.filter((e) => e.conn === a.connOf.get(name));
+      expect.soft(sbCommands.map((e) => e.dialect), `${name}: dialect of each command`).toEqual(sbCommands.map(() => x.dialect));
       expect.soft(a.closeOf.get(name)?.commands, `${name}: commands`).toBe(script.filter((e) => e.conn === name).length);
       expect.soft(a.closeOf.get(name)?.unanswered ?? [], `${name}: unanswered`).toEqual(expectedUnanswered(script, name).map((r) => expect.objectContaining(r)));
     }
