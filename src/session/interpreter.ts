@@ -3,7 +3,7 @@
 // Holds the little per-connection state this needs (last CHL challenge, MD5 salt, SLP chunks).
 
 import type { Diagnostic, DiagnosticSink, Direction, Severity } from '../diag.js';
-import { verifyChallengeResponse, verifyMd5Login } from '../msnp/auth.js';
+import { type ChallengeAlgorithm, verifyChallengeResponse, verifyMd5Login } from '../msnp/auth.js';
 import type { MsnpCommand } from '../msnp/command.js';
 import { commandInfo, errorInfo, isErrorVerb } from '../msnp/commands.js';
 import { decodeMessage, type MessageContent } from '../msnp/content.js';
@@ -26,6 +26,12 @@ export interface AuthCheck {
   /** null: could not be checked (no challenge seen, no password given). */
   valid: boolean | null;
   message: string;
+  /** A checked QRY: the product whose key gives the response (null when none does). */
+  productId?: string | null;
+  /** A checked QRY: `md5` (MSNP6–10) or `msnp11` (MSNP11+), the algorithm that matched. */
+  algorithm?: ChallengeAlgorithm | null;
+  /** A checked QRY: the client release that product id belongs to, when known. */
+  client?: string | null;
 }
 
 export interface CommandDetails {
@@ -177,7 +183,7 @@ export class CommandInterpreter {
         return;
       }
       const v = verifyChallengeResponse(st.challenge, a[1], response, dialect);
-      details.auth = { kind: 'challenge', valid: v.valid, message: v.message };
+      details.auth = { kind: 'challenge', valid: v.valid, message: v.message, productId: v.productId, algorithm: v.algorithm, client: v.client };
       if (!v.valid) this.report(cmd, 'msnp.challenge_mismatch', 'warning', `QRY ${cmd.trId ?? ''}: ${v.message}`);
       st.challenge = null;
     }

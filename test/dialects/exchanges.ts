@@ -71,7 +71,13 @@ const PRODUCT_KEYS: Readonly<Record<string, string>> = {
 
 /** A verified QRY: by the product's own key and the dialect's algorithm (no "although …" fallback match). */
 function validChallenge(algorithm: ChallengeAlgorithm) {
-  return { kind: 'challenge', valid: true, message: expect.stringMatching(algorithm === 'md5' ? /^(?!.*although).*MD5 algorithm/ : /^(?!.*although).*MSNP11 algorithm/) };
+  return {
+    kind: 'challenge',
+    valid: true,
+    message: expect.stringMatching(algorithm === 'md5' ? /^(?!.*although).*MD5 algorithm/ : /^(?!.*although).*MSNP11 algorithm/),
+    algorithm,
+    productId: expect.any(String),
+  };
 }
 
 /** `S: CHL 0 challenge`, then `C: QRY TrID product 32` with the right answer for the dialect (§11.2/§11.3). */
