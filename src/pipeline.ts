@@ -37,6 +37,8 @@ export interface AnalysisOptions {
 /** Opens the packet source; diagnostics of the capture reader go to `diag`. */
 export type SourceOpener = (diag: DiagnosticSink) => AsyncIterable<PacketBatch>;
 
+const NO_BYTES = new Uint8Array(0);
+
 /** How often (in capture time) idle connections and stale holes are swept. */
 const SWEEP_INTERVAL_MICROS = 1_000_000;
 
@@ -66,7 +68,8 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
   };
 
   const selector = new FlowSelector({ ports: opts.ports, detect: opts.detect ?? true });
-  const framers = new Map<number, ConnectionFramer>();
+  /** Per open connection: its framer, and which directions carried data (bit 1 client, bit 2 server). */
+  const framers = new Map<number, { framer: ConnectionFramer; seen: number }>();
   const tracker = new SessionTracker(diag, (e) => selector.expect(e.host, e.port));
   const interpreter = new CommandInterpreter(diag, { showSecrets: opts.showSecrets ?? false, passwords: opts.passwords ?? [] });
   const commandSink = {
@@ -75,7 +78,7 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
       summary.commandsByVerb[cmd.verb] = (summary.commandsByVerb[cmd.verb] ?? 0) + 1;
       const ctx = tracker.command(cmd);
       if (ctx.dialectLearnt !== null) {
-        framers.get(cmd.conn.id)?.setDialect(ctx.dialectLearnt);
+        framers.get(cmd.conn.id)?.framer.setDialect(ctx.dialectLearnt);
         // A switchboard's first line (USR/ANS) names the cookie the dialect comes from: it is in force already.
         cmd.dialect ??= ctx.dialectLearnt;
       }
@@ -100,29 +103,28 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
   );
   const limits = opts.framerLimits ?? DEFAULT_FRAMER_LIMITS;
   const events: StreamEvent[] = [];
-  /** Per connection, which directions carried data (bit 1 client, bit 2 server). */
-  const directions = new Map<number, number>();
 
   // A connection (TCP, or a gateway session inside one) starts being framed and tracked.
   const openConnection = (conn: Connection, packet: number, tsMicros: number): void => {
-    framers.set(conn.id, new ConnectionFramer(conn, commandSink, diag, limits));
+    framers.set(conn.id, { framer: new ConnectionFramer(conn, commandSink, diag, limits), seen: 0 });
     tracker.opened(conn);
     reporter.connectionOpened(conn, packet, tsMicros);
   };
   const connectionData = (conn: Connection, dir: Direction, bytes: Uint8Array, gapBefore: number, packet: number, tsMicros: number): void => {
-    if (bytes.length > 0) directions.set(conn.id, (directions.get(conn.id) ?? 0) | (dir === 'c2s' ? 1 : 2));
-    framers.get(conn.id)?.push(dir, bytes, gapBefore, packet, tsMicros);
+    const open = framers.get(conn.id);
+    if (open === undefined) return;
+    if (bytes.length > 0) open.seen |= dir === 'c2s' ? 1 : 2;
+    open.framer.push(dir, bytes, gapBefore, packet, tsMicros);
   };
   const closeConnection = (conn: Connection, reason: CloseReason, packet: number, tsMicros: number): void => {
-    const framer = framers.get(conn.id);
-    if (framer === undefined) return;
+    const open = framers.get(conn.id);
+    if (open === undefined) return;
     framers.delete(conn.id);
+    const { framer, seen } = open;
     framer.finish(packet);
     interpreter.closed(conn.id);
     const session = tracker.closed(conn.id);
     if (framer.isMsnp) summary.msnpConnections++;
-    const seen = directions.get(conn.id) ?? 0;
-    directions.delete(conn.id);
     if (framer.isMsnp && seen !== 3) {
       diag({
         code: 'msnp.one_direction',
@@ -176,8 +178,8 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
         else connectionData(ev.conn, ev.dir, ev.bytes, ev.gapBefore, ev.packet, ev.tsMicros);
         return;
       case 'gap':
-        if (tunnels.isTunnel(ev.conn.id)) tunnels.push(ev.conn.id, ev.dir, new Uint8Array(0), ev.bytes, ev.packet, ev.tsMicros);
-        else framers.get(ev.conn.id)?.gap(ev.dir, ev.bytes, ev.packet);
+        if (tunnels.isTunnel(ev.conn.id)) tunnels.push(ev.conn.id, ev.dir, NO_BYTES, ev.bytes, ev.packet, ev.tsMicros);
+        else framers.get(ev.conn.id)?.framer.gap(ev.dir, ev.bytes, ev.packet);
         return;
       case 'close':
         classified.delete(ev.conn.id);
@@ -194,14 +196,18 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
     reassembler.push(seg, events);
     if (events.length > 0) drain();
   };
+  /** Capture time moved on: holes and idle connections may time out. */
+  const tick = (nowMicros: number): void => {
+    reassembler.advanceTime(nowMicros, events);
+    if (events.length > 0) drain();
+  };
 
   let nextSweep = -Infinity;
   for await (const batch of open(diag)) {
     // An idle live source tells the time: holes and idle connections time out without new packets.
     // (currentTs stays the last packet's time, so the end of the capture is stamped as a file would be.)
     if (batch.length === 0 && batch.nowMicros !== undefined && batch.nowMicros > currentTs) {
-      reassembler.advanceTime(batch.nowMicros, events);
-      if (events.length > 0) drain();
+      tick(batch.nowMicros);
     }
     for (let i = 0; i < batch.length; i++) {
       const pkt = batch[i] as RawPacket;
@@ -221,8 +227,7 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
       }
       if (pkt.tsMicros >= nextSweep) {
         nextSweep = pkt.tsMicros + SWEEP_INTERVAL_MICROS;
-        reassembler.advanceTime(pkt.tsMicros, events);
-        if (events.length > 0) drain();
+        tick(pkt.tsMicros);
       }
     }
     if (output !== undefined) {

@@ -268,10 +268,7 @@ export function decodeParams(
   dialect: number | null,
   options: DecodeOptions = {},
 ): DecodedParams {
-  if (options.redactSecrets === true) {
-    const secret = new Set(secretArgs(verb, dir, args, dialect));
-    if (secret.size > 0) args = args.map((a, i) => (secret.has(i) ? redact(a) : a));
-  }
+  if (options.redactSecrets === true) args = redactArgs(verb, dir, args, dialect);
   if (isErrorVerb(verb)) return decodeError(verb, args, dialect);
   const m = match(verb, dir, args, dialect);
   if (m === 'no-layouts') return { fields: {}, dialects: null, problems: [] };
@@ -345,6 +342,12 @@ function fallbackSecrets(verb: string, dir: Dir, args: readonly string[], out: S
 }
 
 /** A stable placeholder that reveals only the length (in characters) of what it replaces. */
+/** `args` with every secret (see secretArgs) replaced by redact(value); the same array when there is none. */
+export function redactArgs(verb: string, dir: Dir, args: readonly string[], dialect: number | null): readonly string[] {
+  const secret = secretArgs(verb, dir, args, dialect);
+  return secret.length === 0 ? args : args.map((a, i) => (secret.includes(i) ? redact(a) : a));
+}
+
 export function redact(value: string): string {
   return `«redacted ${[...value].length} chars»`;
 }

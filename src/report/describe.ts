@@ -34,7 +34,7 @@ export function describe(cmd: MsnpCommand, d: CommandDetails): string[] {
     if (x !== null) out.push(x);
   }
   if (d.slp !== null) out.push(slpLine(d.slp));
-  return out.filter((l) => l !== '');
+  return out;
 }
 
 function replyLine(d: CommandDetails): string {
@@ -48,7 +48,7 @@ function replyLine(d: CommandDetails): string {
 }
 
 /** `key value` pairs of the decoded parameters, names instead of codes, nested values flattened. */
-export function renderFields(fields: Record<string, ParamValue>): string {
+function renderFields(fields: Record<string, ParamValue>): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(fields)) {
     if (QUIET_FIELDS.has(k) || v === null) continue;

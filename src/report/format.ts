@@ -44,7 +44,7 @@ const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
  */
 export function readableText(bytes: Uint8Array): string | null {
   if (!isUtf8(bytes)) return null;
-  const text = toText(bytes);
+  const text = utf8Text(bytes);
   return CONTROL.test(text) ? null : text;
 }
 
@@ -56,10 +56,6 @@ export function hasNoControlChars(bytes: Uint8Array): boolean {
 /** Decoded text with a control character other than CR, LF, TAB (they are all ASCII, so any decoding will do). */
 export function hasControlChars(text: string): boolean {
   return CONTROL.test(text);
-}
-
-export function toText(bytes: Uint8Array): string {
-  return utf8Text(bytes);
 }
 
 export function toBase64(bytes: Uint8Array): string {

@@ -111,7 +111,7 @@ export class StatsReporter implements Reporter {
       this.errorTable(),
       this.diagnosticTable(),
     ];
-    this.out.write(`${parts.filter((p) => p !== null).join('\n')}\n`);
+    this.out.write(`${parts.join('\n')}\n`);
   }
 
   private connectionTable(): string {

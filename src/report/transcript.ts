@@ -7,7 +7,8 @@ import { parseMime } from '../msnp/mime.js';
 import type { CommandDetails } from '../session/interpreter.js';
 import { describe } from './describe.js';
 import type { Connection } from '../tcp/stream.js';
-import { connName, endpoint, hasControlChars, hasNoControlChars, isoMicros, toText } from './format.js';
+import { utf8Text } from '../text.js';
+import { connName, endpoint, hasControlChars, hasNoControlChars, isoMicros } from './format.js';
 import type { TextOutput } from './output.js';
 import type { CloseReason, ConnectionSummary, Reporter, Summary } from './reporter.js';
 
@@ -119,7 +120,7 @@ export class TranscriptReporter implements Reporter {
     }
     if (body.length > 0) {
       // Decoded once: invalid UTF-8 in text shows as U+FFFD (the interpreter reports it); binary stays a byte count.
-      const text = toText(body);
+      const text = utf8Text(body);
       if (!hasControlChars(text)) {
         const textLines = text.replace(/\r\n/g, '\n').split('\n');
         if (textLines[textLines.length - 1] === '') textLines.pop();

@@ -2,12 +2,12 @@
 // its decoded body (MIME message, XML, P2P/MSNSLP), challenge and login checks, and secrets redacted.
 // Holds the little per-connection state this needs (last CHL challenge, MD5 salt, SLP chunks).
 
-import type { Diagnostic, DiagnosticSink, Direction, Severity } from '../diag.js';
+import type { Diagnostic, DiagnosticSink, Severity } from '../diag.js';
 import { type ChallengeAlgorithm, verifyChallengeResponse, verifyMd5Login } from '../msnp/auth.js';
 import type { MsnpCommand } from '../msnp/command.js';
 import { commandInfo, errorInfo, isErrorVerb } from '../msnp/commands.js';
 import { decodeMessage, type MessageContent } from '../msnp/content.js';
-import { decodeParams, redact, secretArgs, type ParamValue } from '../msnp/params.js';
+import { decodeParams, redact, redactArgs, type ParamValue } from '../msnp/params.js';
 import { SlpReassembler, type SlpMessage } from '../msnp/slp.js';
 import { decodeXmlPayload, type XmlPayload } from '../msnp/xml-payloads.js';
 import type { CommandContext } from './tracker.js';
@@ -36,7 +36,7 @@ export interface AuthCheck {
 
 export interface CommandDetails {
   /** `args` with secrets redacted (unless --show-secrets). */
-  args: string[];
+  args: readonly string[];
   /** The command line with the same redactions. */
   line: string;
   /** The body to show: `cmd.payload`, or a copy with secrets (the profile's MSPAuth ticket) redacted. */
@@ -75,15 +75,8 @@ export class CommandInterpreter {
 
   interpret(cmd: MsnpCommand, ctx: CommandContext, dialect: number | null): CommandDetails {
     const st = this.connState(cmd.conn.id);
-    let args = cmd.args;
-    let line = cmd.line;
-    if (!this.opts.showSecrets) {
-      const secret = secretArgs(cmd.verb, cmd.dir, cmd.args, dialect);
-      if (secret.length > 0) {
-        args = cmd.args.map((a, i) => (secret.includes(i) ? redact(a) : a));
-        line = [cmd.verb, ...args].join(' ');
-      }
-    }
+    const args = this.opts.showSecrets ? cmd.args : redactArgs(cmd.verb, cmd.dir, cmd.args, dialect);
+    const line = args === cmd.args ? cmd.line : [cmd.verb, ...args].join(' ');
     // Decoded from the redacted tokens, so no secret reaches the named fields either.
     const decoded = decodeParams(cmd.verb, cmd.dir, args, dialect);
     for (const p of decoded.problems) this.report(cmd, 'msnp.malformed_params', 'warning', `${cmd.verb}: ${p}`);
@@ -177,7 +170,7 @@ export class CommandInterpreter {
       return;
     }
     if (cmd.verb === 'QRY' && cmd.dir === 'c2s' && cmd.payload !== null && a[1] !== undefined) {
-      const response = Buffer.from(cmd.payload).toString('latin1');
+      const response = latin1Text(cmd.payload);
       if (st.challenge === null) {
         details.auth = { kind: 'challenge', valid: null, message: `QRY for ${a[1]}: no CHL seen on this connection, cannot verify` };
         return;
@@ -196,7 +189,7 @@ export class CommandInterpreter {
       details.message = m;
       this.reportProblems(cmd, m.problems);
       const packet = m.kind === 'p2p' ? m.packet : null;
-      if (packet !== null && packet.version === 1 && packet.header !== null && (packet.role === 'slp' || packet.role === 'slp-continuation') && m.kind === 'p2p') {
+      if (m.kind === 'p2p' && packet !== null && packet.version === 1 && packet.header !== null && (packet.role === 'slp' || packet.role === 'slp-continuation')) {
         const data = payload.subarray(m.dataOffset, m.dataOffset + packet.dataLength);
         const r = this.slp.push(`${cmd.conn.id}|${cmd.dir}`, packet.header, data);
         this.reportProblems(cmd, r.problems);
@@ -224,8 +217,8 @@ export class CommandInterpreter {
     }
   }
 
-  private report(cmd: MsnpCommand, code: string, severity: Severity, message: string, dir: Direction = cmd.dir): void {
-    const d: Diagnostic = { code, severity, message, packet: cmd.packet, tsMicros: cmd.tsMicros, conn: cmd.conn.id, dir, details: { verb: cmd.verb } };
+  private report(cmd: MsnpCommand, code: string, severity: Severity, message: string): void {
+    const d: Diagnostic = { code, severity, message, packet: cmd.packet, tsMicros: cmd.tsMicros, conn: cmd.conn.id, dir: cmd.dir, details: { verb: cmd.verb } };
     this.diag(d);
   }
 }

@@ -237,7 +237,7 @@ export class SessionTracker {
     const lo = Math.max(info.dialectRange[0], from);
     const hi = Math.min(info.dialectRange[1], to);
     // Contradictory evidence (a form outside the range): keep what we had rather than an empty range.
-    if (lo > hi) return;
+    if (lo > hi || (lo === info.dialectRange[0] && hi === info.dialectRange[1])) return;
     info.dialectRange = [lo, hi];
     if (lo !== MIN_DIALECT || hi !== MAX_DIALECT) info.dialectSource = 'inferred';
   }

@@ -115,8 +115,8 @@ export class TransactionTracker {
       return null;
     }
     req.replies++;
-    const request: RequestRef = { verb: req.verb, trId: req.trId, packet: req.packet, tsMicros: req.tsMicros };
-    return { request, latencyMicros: cmd.tsMicros - req.tsMicros, first: req.replies === 1 };
+    // The pending entry itself (a RequestRef with a reply count): replyOf copies the fields it reports.
+    return { request: req, latencyMicros: cmd.tsMicros - req.tsMicros, first: req.replies === 1 };
   }
 
   private remember(req: Pending): void {

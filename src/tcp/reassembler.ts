@@ -319,7 +319,7 @@ export class Reassembler {
     flow.lastPacket = seg.packet;
     this.live.touch(flow);
     const h = fromClient(flow, seg) ? flow.c2s : flow.s2c;
-    const o = h === flow.c2s ? flow.s2c : flow.c2s;
+    const o = h.other;
 
     if (rst) {
       this.close(flow, 'rst', seg.packet, seg.tsMicros, out);
@@ -502,7 +502,7 @@ export class Reassembler {
   /** A SYN on a live connection that does not fit it: the 4-tuple was reused without a FIN or RST captured. */
   private isNewConnection(flow: Flow, seg: TcpSegment): boolean {
     const h = fromClient(flow, seg) ? flow.c2s : flow.s2c;
-    const o = h === flow.c2s ? flow.s2c : flow.c2s;
+    const o = h.other;
     if (h.isnKnown) return seg.seq !== h.isn;
     if (!h.started) {
       // The other side's SYN was seen: this is the answer to it (or a simultaneous open).
