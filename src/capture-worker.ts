@@ -6,6 +6,7 @@
 import { Socket } from 'node:net';
 import { setPriority } from 'node:os';
 import { finished } from 'node:stream';
+import { messageOf } from './capture/cap-binding.js';
 import { CAP_SNAPLEN, LiveCapture, type StopReason } from './capture/live.js';
 import type { ParentMessage, WorkerConfig, WorkerMessage } from './capture/live-protocol.js';
 import { RecordChunker } from './capture/live-records.js';
@@ -96,7 +97,7 @@ const finish = (reason: StopReason): void => {
 try {
   live = LiveCapture.open(config, (data, origLen, ts) => void records?.add(data, origLen, ts), finish);
 } catch (err) {
-  fail(err instanceof Error ? err.message : String(err), 2);
+  fail(messageOf(err), 2);
 }
 
 if (live !== null) {

@@ -3,6 +3,7 @@
 
 import { createRequire } from 'node:module';
 import type { Cap, Device } from 'cap';
+import { LinkType } from './packet.js';
 import { CaptureOpenError } from './source.js';
 
 export type CapModule = { Cap: typeof Cap };
@@ -51,12 +52,12 @@ export function listDevices(): Device[] {
 // RAW is DLT_RAW (12 on Linux) in memory but LINKTYPE_RAW (101) in files; the decoder reads both,
 // and the capture writer needs the file value.
 const LINK_TYPE_BY_NAME: Readonly<Record<string, number>> = {
-  NULL: 0,
-  ETHERNET: 1,
-  RAW: 101,
-  IEEE802_11: 105,
-  LINKTYPE_LINUX_SLL: 113,
-  IEEE802_11_RADIO: 127,
+  NULL: LinkType.NULL,
+  ETHERNET: LinkType.ETHERNET,
+  RAW: LinkType.RAW,
+  IEEE802_11: LinkType.IEEE802_11,
+  LINKTYPE_LINUX_SLL: LinkType.LINUX_SLL,
+  IEEE802_11_RADIO: LinkType.IEEE802_11_RADIO,
 };
 
 /** LINKTYPE number for cap's link type string, or null when it is neither a known name nor "Unknown linktype N". */
@@ -87,6 +88,7 @@ export function noSuchInterface(device: string, devices: readonly string[] | nul
   return `no such capture interface "${device}"${list}; see msnsniff interfaces`;
 }
 
-function messageOf(err: unknown): string {
+/** An exception's message, or the thrown value as a string when it is no Error. */
+export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -4,19 +4,18 @@
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { LiveCaptureError } from './cap-binding.js';
+import { LiveCaptureError, messageOf } from './cap-binding.js';
 import { CaptureOpenError } from './source.js';
 
 export class CaptureFileTee {
   private fd: number | null;
-  bytes = 0;
 
   /** Creates (truncates) the file now, so a bad path fails before capturing starts. */
   constructor(readonly path: string) {
     try {
       this.fd = openSync(path, 'w');
     } catch (err) {
-      throw new LiveCaptureError(`cannot write capture file "${path}": ${err instanceof Error ? err.message : String(err)}`);
+      throw new LiveCaptureError(`cannot write capture file "${path}": ${messageOf(err)}`);
     }
   }
 
@@ -52,6 +51,5 @@ export class CaptureFileTee {
       const why = e.code === 'ENOSPC' ? 'no space left on the device' : e.message;
       throw new CaptureOpenError(`cannot write capture file "${this.path}": ${why}`, { cause: err });
     }
-    this.bytes += bytes.length;
   }
 }

@@ -19,21 +19,28 @@ export type ChildEnd =
   /** The child ended without its final report: killed, crashed. `message` is one line for the user. */
   | { ok: false; message: string };
 
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+/** The end of the child's stderr, kept to explain a crash; collected from the spawn on. */
+interface StderrTail {
+  text: string;
+}
+
 export class CaptureChild {
   private readonly overflows: DropReport[] = [];
-  private stopSent: StopReason | null = null;
+  private stopSent = false;
   private stopWanted: StopReason | null = null;
   private stopped: Extract<WorkerMessage, { type: 'stopped' }> | null = null;
   private fatal: string | null = null;
-  private stderrTail = '';
   private readonly ended: Promise<ChildEnd>;
 
   private constructor(
     private readonly child: ChildProcess,
     readonly linkType: number,
     readonly linkTypeName: string,
-    exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
-    disconnected: Promise<void>,
+    /** The child has exited and its IPC channel is closed. */
+    closed: Promise<Exit>,
+    stderr: StderrTail,
   ) {
     child.on('message', (m: unknown) => {
       if (!isWorkerMessage(m)) return;
@@ -41,15 +48,11 @@ export class CaptureChild {
       else if (m.type === 'stopped') this.stopped = m;
       else if (m.type === 'error') this.fatal = m.message;
     });
-    child.stderr?.setEncoding('utf8').on('data', (s: string) => {
-      this.stderrTail = (this.stderrTail + s).slice(-STDERR_KEEP);
-    });
-    // Every IPC message has been delivered once the channel is closed, so both are awaited.
-    this.ended = Promise.all([exited, disconnected]).then(([{ code, signal }]) => {
+    this.ended = closed.then(({ code, signal }) => {
       const s = this.stopped;
       if (s !== null && code === 0) return { ok: true, reason: s.reason, received: s.received, written: s.written, dropped: s.dropped, cut: s.cut };
       const how = signal !== null ? `killed by ${signal}` : `exit code ${code}`;
-      const why = this.fatal ?? firstTelling(this.stderrTail);
+      const why = this.fatal ?? firstTelling(stderr.text);
       return { ok: false, message: `the capture process ended unexpectedly (${how})${why !== null ? `: ${why}` : ''}` };
     });
   }
@@ -62,27 +65,25 @@ export class CaptureChild {
     const child = spawn(process.execPath, [WORKER, JSON.stringify(config)], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    const exited = new Promise<Exit>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });
     const disconnected = new Promise<void>((resolve) => {
       if (!child.connected) resolve();
       else child.once('disconnect', () => resolve());
     });
-    let stderr = '';
-    const collect = (s: Buffer): void => {
-      stderr = (stderr + s.toString('utf8')).slice(-STDERR_KEEP);
-    };
-    child.stderr?.on('data', collect);
+    // Every IPC message has been delivered once the channel is closed, so both are awaited.
+    const closed = Promise.all([exited, disconnected]).then(([e]) => e);
+    const stderr: StderrTail = { text: '' };
+    child.stderr?.setEncoding('utf8').on('data', (s: string) => {
+      stderr.text = (stderr.text + s).slice(-STDERR_KEEP);
+    });
     return new Promise<CaptureChild>((resolve, reject) => {
       const onMessage = (m: unknown): void => {
         if (!isWorkerMessage(m)) return;
         if (m.type === 'started') {
           cleanup();
-          child.stderr?.off('data', collect);
-          const c = new CaptureChild(child, m.linkType, m.linkTypeName, exited, disconnected);
-          c.stderrTail = stderr;
-          resolve(c);
+          resolve(new CaptureChild(child, m.linkType, m.linkTypeName, closed, stderr));
         } else if (m.type === 'error') {
           cleanup();
           reject(new LiveCaptureError(m.message));
@@ -92,9 +93,9 @@ export class CaptureChild {
         cleanup();
         reject(new LiveCaptureError(`cannot start the capture process: ${err.message}`));
       };
-      const onEarlyExit = ({ code, signal }: { code: number | null; signal: NodeJS.Signals | null }): void => {
+      const onEarlyExit = ({ code, signal }: Exit): void => {
         cleanup();
-        const why = firstTelling(stderr);
+        const why = firstTelling(stderr.text);
         reject(new LiveCaptureError(`the capture process ended before capturing (${signal ?? `exit code ${code}`})${why !== null ? `: ${why}` : ''}`));
       };
       let settled = false;
@@ -106,7 +107,7 @@ export class CaptureChild {
       child.on('message', onMessage);
       child.once('error', onSpawnError);
       // An 'error' message arrives before the exit; wait for the channel too, so it is not missed.
-      void Promise.all([exited, disconnected]).then(([e]) => {
+      void closed.then((e) => {
         if (!settled) onEarlyExit(e);
       });
     });
@@ -123,8 +124,8 @@ export class CaptureChild {
    */
   stop(reason: StopReason): void {
     this.stopWanted ??= reason;
-    if (this.stopSent !== null || !this.child.connected) return;
-    this.stopSent = reason;
+    if (this.stopSent || !this.child.connected) return;
+    this.stopSent = true;
     const msg: ParentMessage = { type: 'stop', reason };
     this.child.send(msg, (err) => {
       // The channel closed under us: the child is already on its way out.

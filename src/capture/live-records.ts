@@ -3,7 +3,7 @@
 // child must never wait for the pipe, so node queues what the pipe cannot take yet; that queue is
 // bounded here, and packets beyond the bound are dropped and counted instead of growing memory.
 
-import { CaptureWriter } from './writer.js';
+import { CaptureWriter, recordLength } from './writer.js';
 
 /** The part of a net.Socket / Writable this needs. */
 export interface ChunkSink {
@@ -40,7 +40,7 @@ export interface DropReport {
 export class RecordChunker {
   /** Packets written to the stream, and packets dropped because the reader fell too far behind. */
   readonly stats = { written: 0, dropped: 0, droppedBytes: 0 };
-  private readonly pcapng: boolean;
+  private readonly format: LiveFileFormat;
   private readonly maxPending: number;
   private readonly flushMs: number;
   private readonly chunkBytes: number;
@@ -55,7 +55,7 @@ export class RecordChunker {
     private readonly sink: ChunkSink,
     opts: RecordChunkerOptions,
   ) {
-    this.pcapng = opts.format === 'pcapng';
+    this.format = opts.format;
     this.maxPending = opts.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
     this.flushMs = opts.flushMs ?? DEFAULT_FLUSH_MS;
     this.chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
@@ -67,7 +67,7 @@ export class RecordChunker {
 
   /** Appends one packet (copying `data`); false when it was dropped because the reader is too far behind. */
   add(data: Uint8Array, origLen: number, tsMicros: number): boolean {
-    const size = this.pcapng ? 32 + ((data.length + 3) & ~3) : 16 + data.length;
+    const size = recordLength(this.format, data.length);
     if (this.sink.writableLength + (this.used - this.start) + size > this.maxPending) {
       if (this.drops === null) this.drops = { packets: 0, bytes: 0, firstAt: tsMicros };
       this.drops.packets++;
@@ -82,7 +82,7 @@ export class RecordChunker {
       this.start = 0;
       this.used = 0;
     }
-    if (this.pcapng) this.putEnhancedPacketBlock(data, origLen, tsMicros, size);
+    if (this.format === 'pcapng') this.putEnhancedPacketBlock(data, origLen, tsMicros, size);
     else this.putPcapRecord(data, origLen, tsMicros);
     this.stats.written++;
     // The first record of a batch arms the timer: output stays prompt when traffic is sparse.

@@ -22,14 +22,30 @@ export interface RawPacket {
  */
 export type PacketBatch = RawPacket[] & { nowMicros?: number };
 
-/** Link types msnsniff knows by name (LINKTYPE_* numbers from tcpdump.org). */
+/**
+ * Link types msnsniff knows by name: LINKTYPE_* numbers from tcpdump.org, plus the DLT_RAW values that
+ * differ from LINKTYPE_RAW and still turn up in files.
+ */
 export const LinkType = {
+  /** BSD loopback: 4-byte address family in the capturing host's byte order. */
   NULL: 0,
   ETHERNET: 1,
+  /** DLT_RAW on most BSDs and in old libpcap files (raw IP). */
+  RAW_BSD: 12,
+  /** DLT_RAW on OpenBSD (raw IP). */
+  RAW_OPENBSD: 14,
+  /** Raw IP, version from the header's first nibble. */
   RAW: 101,
-  LINUX_SLL: 113,
+  /** 802.11 without a radio header (cap names it; the decoder does not read it). */
+  IEEE802_11: 105,
+  /** OpenBSD loopback: address family in network byte order. */
   LOOP: 108,
+  /** Linux cooked capture v1: 16-byte header. */
+  LINUX_SLL: 113,
+  /** 802.11 with a radiotap header (cap names it; the decoder does not read it). */
+  IEEE802_11_RADIO: 127,
   IPV4: 228,
   IPV6: 229,
+  /** Linux cooked capture v2: 20-byte header. */
   LINUX_SLL2: 276,
 } as const;

@@ -3,7 +3,7 @@
 
 import type { DiagnosticSink } from '../diag.js';
 import type { RawPacket } from './packet.js';
-import { Candidate, type RecordWalker, scanForward } from './walker.js';
+import { Candidate, type RecordWalker, report, scanForward } from './walker.js';
 
 export interface PcapVariant {
   littleEndian: boolean;
@@ -83,7 +83,7 @@ export class PcapWalker implements RecordWalker {
           this.need = FILE_HEADER_LENGTH;
           return at;
         }
-        this.report('pcap.truncated_header', 'warning', `file ends ${end - at} bytes into the 24-byte pcap file header`, 0, { offset: base + at });
+        report(this.diag, 'pcap.truncated_header', 'warning', `file ends ${end - at} bytes into the 24-byte pcap file header`, 0, { offset: base + at });
         return end;
       }
       const snaplen = view.getUint32(at + 16, le);
@@ -99,7 +99,9 @@ export class PcapWalker implements RecordWalker {
     const bo = buf.byteOffset;
     for (;;) {
       if (this.damage !== null) {
-        at = this.resync(view, at, end, base, eof);
+        // Scans forward byte by byte for a record header that is plausible and is followed by another
+        // plausible one (or by the end of the file); `damage` is cleared (and reported) once it found one.
+        at = scanForward(this, view, at, end, base, eof, hl);
         if (this.damage !== null) return at;
       }
       const avail = end - at;
@@ -109,7 +111,7 @@ export class PcapWalker implements RecordWalker {
           return at;
         }
         if (avail > 0) {
-          this.report('pcap.truncated_record', 'warning', `file ends ${avail} bytes into a ${hl}-byte record header`, 0, {
+          report(this.diag, 'pcap.truncated_record', 'warning', `file ends ${avail} bytes into a ${hl}-byte record header`, 0, {
             offset: base + at,
             bytes: avail,
           });
@@ -150,7 +152,8 @@ export class PcapWalker implements RecordWalker {
         // Cut short by the end of the file: hand over what is there, with the length it declared.
         const index = ++this.count;
         out.push({ index, tsMicros, linkType, data: buf.subarray(dataAt, end), origLen: original });
-        this.report(
+        report(
+          this.diag,
           'pcap.truncated_record',
           'warning',
           `file ends inside the last record: ${end - dataAt} of ${captured} captured bytes present`,
@@ -165,15 +168,6 @@ export class PcapWalker implements RecordWalker {
       this.lastSeconds = seconds;
       at = dataAt + captured;
     }
-  }
-
-  /**
-   * Scans forward byte by byte for a record header that is plausible and is followed by another
-   * plausible one (or by the end of the file). Returns where the scan stopped; `damage` is cleared
-   * (and reported) once it found one.
-   */
-  private resync(view: DataView, at: number, end: number, base: number, eof: boolean): number {
-    return scanForward(this, view, at, end, base, eof, this.hl);
   }
 
   /** For scanForward: does a plausible record start at p? */
@@ -213,7 +207,7 @@ export class PcapWalker implements RecordWalker {
     const after = atEof
       ? `no plausible record follows: skipped the last ${skipped} bytes`
       : `skipped ${skipped} bytes to the next plausible record at offset ${resumeOffset}`;
-    this.report('pcap.bad_record', 'error', `${what}; ${after}`, 0, {
+    report(this.diag, 'pcap.bad_record', 'error', `${what}; ${after}`, 0, {
       offset: d.offset,
       capturedLength: d.capturedLength,
       originalLength: d.originalLength,
@@ -221,16 +215,5 @@ export class PcapWalker implements RecordWalker {
       resumeOffset: atEof ? null : resumeOffset,
       afterPacket: this.count,
     });
-  }
-
-  private report(
-    code: string,
-    severity: 'warning' | 'error',
-    message: string,
-    packet: number,
-    details: Record<string, number | null>,
-    tsMicros?: number,
-  ): void {
-    this.diag({ code, severity, message, packet, ...(tsMicros !== undefined && { tsMicros }), details });
   }
 }

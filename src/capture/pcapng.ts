@@ -2,9 +2,9 @@
 // type and clock (if_tsresol, if_tsoffset), and the packet blocks EPB, SPB and OPB. Other blocks are
 // skipped. Walks blocks in place; damage becomes diagnostics and a resync, never an exception.
 
-import type { DiagnosticSink, Severity } from '../diag.js';
+import type { DiagnosticSink } from '../diag.js';
 import type { RawPacket } from './packet.js';
-import { Candidate, type RecordWalker, scanForward } from './walker.js';
+import { Candidate, type RecordWalker, report, scanForward } from './walker.js';
 
 const SHB = 0x0a0d0d0a;
 const IDB = 1;
@@ -167,7 +167,7 @@ export class PcapngWalker implements RecordWalker {
       const s = this.skipping;
       this.skipping = null;
       if (eof && this.skip > 0) {
-        this.report('pcapng.truncated_block', 'warning', `file ends ${this.skip} bytes before the end of the ${s.length}-byte ${blockName(s.type)} at offset ${s.offset}`, 0, {
+        report(this.diag, 'pcapng.truncated_block', 'warning', `file ends ${this.skip} bytes before the end of the ${s.length}-byte ${blockName(s.type)} at offset ${s.offset}`, 0, {
           offset: s.offset,
           length: s.length,
           missing: this.skip,
@@ -179,7 +179,8 @@ export class PcapngWalker implements RecordWalker {
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     for (;;) {
       if (this.damage !== null) {
-        at = this.resync(view, at, end, base, eof);
+        // Scans forward byte by byte for a plausible block (known type, sane length, matching trailer).
+        at = scanForward(this, view, at, end, base, eof, 12);
         if (this.damage !== null) return at;
       }
       const avail = end - at;
@@ -189,7 +190,7 @@ export class PcapngWalker implements RecordWalker {
           this.need = 12;
           return at;
         }
-        if (avail > 0) this.report('pcapng.truncated_block', 'warning', `file ends ${avail} bytes into a block header`, 0, { offset: base + at, bytes: avail });
+        if (avail > 0) report(this.diag, 'pcapng.truncated_block', 'warning', `file ends ${avail} bytes into a block header`, 0, { offset: base + at, bytes: avail });
         return end;
       }
       let le = this.le;
@@ -277,7 +278,7 @@ export class PcapngWalker implements RecordWalker {
     const major = view.getUint16(at + 12, le);
     const minor = view.getUint16(at + 14, le);
     if (major !== 1) {
-      this.report('pcapng.unsupported_version', 'warning', `section at offset ${base + at} has version ${major}.${minor}; reading it as 1.0`, 0, {
+      report(this.diag, 'pcapng.unsupported_version', 'warning', `section at offset ${base + at} has version ${major}.${minor}; reading it as 1.0`, 0, {
         offset: base + at,
         major,
         minor,
@@ -297,7 +298,7 @@ export class PcapngWalker implements RecordWalker {
       const size = view.getUint16(p + 2, le);
       if (code === OPT_END) break;
       if (p + 4 + size > optionsEnd) {
-        this.report('pcapng.bad_option', 'warning', `option ${code} of the interface description block at offset ${base + at} runs past the block; ignoring the rest of its options`, 0, {
+        report(this.diag, 'pcapng.bad_option', 'warning', `option ${code} of the interface description block at offset ${base + at} runs past the block; ignoring the rest of its options`, 0, {
           offset: base + at,
           option: code,
           size,
@@ -331,7 +332,7 @@ export class PcapngWalker implements RecordWalker {
     const index = ++this.count;
     this.lastTs = tsMicros;
     if (captured > room) {
-      this.report('pcapng.bad_packet_length', 'error', `${blockName(type)} at offset ${base + at} claims ${captured} captured bytes but has room for ${room}; cut to ${room}`, index, {
+      report(this.diag, 'pcapng.bad_packet_length', 'error', `${blockName(type)} at offset ${base + at} claims ${captured} captured bytes but has room for ${room}; cut to ${room}`, index, {
         offset: base + at,
         capturedLength: captured,
         room,
@@ -371,7 +372,7 @@ export class PcapngWalker implements RecordWalker {
         const index = ++this.count;
         this.lastTs = tsMicros;
         out.push({ index, tsMicros, linkType: iface.linkType, data: buf.subarray(at + 28, at + 28 + captured), origLen: view.getUint32(at + 24, le) });
-        this.report('pcapng.truncated_block', 'warning', what, index, details, tsMicros);
+        report(this.diag, 'pcapng.truncated_block', 'warning', what, index, details, tsMicros);
         return;
       }
     } else if (type === SPB && avail >= 12) {
@@ -382,24 +383,19 @@ export class PcapngWalker implements RecordWalker {
         if (iface.snaplen > 0) captured = Math.min(captured, iface.snaplen);
         const index = ++this.count;
         out.push({ index, tsMicros: this.lastTs, linkType: iface.linkType, data: buf.subarray(at + 12, at + 12 + captured), origLen });
-        this.report('pcapng.truncated_block', 'warning', what, index, details, this.lastTs);
+        report(this.diag, 'pcapng.truncated_block', 'warning', what, index, details, this.lastTs);
         return;
       }
     }
-    this.report('pcapng.truncated_block', 'warning', what, 0, details);
+    report(this.diag, 'pcapng.truncated_block', 'warning', what, 0, details);
   }
 
   private unknownInterface(id: number, type: number, offset: number): void {
-    this.report('pcapng.unknown_interface', 'error', `${blockName(type)} at offset ${offset} names interface ${id}, but its section describes ${this.interfaces.length}; packet dropped`, 0, {
+    report(this.diag, 'pcapng.unknown_interface', 'error', `${blockName(type)} at offset ${offset} names interface ${id}, but its section describes ${this.interfaces.length}; packet dropped`, 0, {
       offset,
       interfaceId: id,
       interfaces: this.interfaces.length,
     });
-  }
-
-  /** Scans forward byte by byte for a plausible block (known type, sane length, matching trailer). */
-  private resync(view: DataView, at: number, end: number, base: number, eof: boolean): number {
-    return scanForward(this, view, at, end, base, eof, 12);
   }
 
   /** For scanForward: does a plausible record start at p? */
@@ -436,15 +432,11 @@ export class PcapngWalker implements RecordWalker {
     const after = atEof
       ? `no plausible block follows: skipped the last ${skipped} bytes`
       : `skipped ${skipped} bytes to the next plausible block at offset ${resumeOffset}`;
-    this.report('pcapng.bad_block', 'error', `block at offset ${d.offset} ${d.reason}; ${after}`, 0, {
+    report(this.diag, 'pcapng.bad_block', 'error', `block at offset ${d.offset} ${d.reason}; ${after}`, 0, {
       offset: d.offset,
       skipped,
       resumeOffset: atEof ? null : resumeOffset,
       afterPacket: this.count,
     });
-  }
-
-  private report(code: string, severity: Severity, message: string, packet: number, details: Record<string, number | null>, tsMicros?: number): void {
-    this.diag({ code, severity, message, packet, ...(tsMicros !== undefined && { tsMicros }), details });
   }
 }

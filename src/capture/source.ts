@@ -6,7 +6,7 @@ import type { DiagnosticSink } from '../diag.js';
 import type { RawPacket } from './packet.js';
 import { PcapWalker, pcapVariant } from './pcap.js';
 import { PcapngWalker, isPcapng } from './pcapng.js';
-import { ChunkFeeder, type RecordWalker } from './walker.js';
+import { ChunkFeeder, join, type RecordWalker } from './walker.js';
 
 /** The input cannot be opened or read (missing, permission denied, a directory, a failing device). */
 export class CaptureOpenError extends Error {
@@ -60,7 +60,7 @@ async function* walkChunks(chunks: AsyncIterable<Uint8Array>, name: string, diag
     if (chunk.length === 0) continue;
     const out: RawPacket[] = [];
     if (feeder === null) {
-      head = head === null ? chunk : Buffer.concat([head, chunk]);
+      head = head === null ? chunk : join([head, chunk], head.length + chunk.length);
       if (head.length < 4) {
         // A copy: the chunk's buffer is read into again while the head waits for more bytes.
         head = head.slice();

@@ -1,6 +1,7 @@
 // The contract between a capture format's record walker (pcap.ts, pcapng.ts) and the block reader
 // (source.ts), and the carry-over of records that straddle the blocks or chunks the input arrives in.
 
+import type { DiagnosticSink, Severity } from '../diag.js';
 import type { RawPacket } from './packet.js';
 
 /**
@@ -88,9 +89,15 @@ export class ChunkFeeder {
   }
 }
 
-function join(pieces: readonly Uint8Array[], length: number): Uint8Array {
+/**
+ * The pieces as one contiguous Uint8Array of `length` bytes. A plain Uint8Array, not a Buffer, so that
+ * `.slice()` on it copies as it does on every other chunk (on a Buffer it would be a view).
+ */
+export function join(pieces: readonly Uint8Array[], length: number): Uint8Array {
   // A lone piece (the tail of the last chunk, at end of input) is contiguous already.
-  return pieces.length === 1 ? (pieces[0] as Uint8Array) : Buffer.concat(pieces, length);
+  if (pieces.length === 1) return pieces[0] as Uint8Array;
+  const b = Buffer.concat(pieces, length);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** A scan's verdict on one offset: a plausible record/block starts here, none does, or more bytes are needed. */
@@ -128,4 +135,17 @@ export function scanForward(w: Resyncing, view: DataView, at: number, end: numbe
     }
     if (verdict === Candidate.NeedMore) return p;
   }
+}
+
+/** Hands one diagnostic about the capture file to `diag`; `tsMicros` only when a packet's time is known. */
+export function report(
+  diag: DiagnosticSink,
+  code: string,
+  severity: Severity,
+  message: string,
+  packet: number,
+  details: Record<string, number | null>,
+  tsMicros?: number,
+): void {
+  diag({ code, severity, message, packet, ...(tsMicros !== undefined && { tsMicros }), details });
 }

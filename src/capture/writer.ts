@@ -18,18 +18,31 @@ const PCAP_MAGIC_US = 0xa1b2c3d4;
 const PCAP_MAGIC_NS = 0xa1b23c4d;
 const PCAP_MAGIC_MODIFIED = 0xa1b2cd34;
 
+/** Bytes one packet of `dataLength` captured bytes takes in a `format` file (record header or EPB included). */
+export function recordLength(format: CaptureFormat, dataLength: number): number {
+  if (format === 'pcapng') return 32 + ((dataLength + 3) & ~3); // EPB: 28-byte head, data padded to 32 bits, trailing length
+  return (format === 'pcap-modified' ? 24 : 16) + dataLength;
+}
+
 /** Writes one capture file incrementally: header() once, then packet() for each frame. */
 export class CaptureWriter {
   private readonly le: boolean;
   private readonly snaplen: number;
+  /** The pcapng format's blocks; null for the classic pcap formats. */
+  private readonly pcapng: PcapngWriter | null;
 
   constructor(private readonly opts: WriterOptions) {
     this.le = !opts.bigEndian;
     this.snaplen = opts.snaplen ?? 262144;
+    this.pcapng = opts.format === 'pcapng' ? new PcapngWriter({ bigEndian: opts.bigEndian }) : null;
   }
 
   header(): Uint8Array {
-    if (this.opts.format === 'pcapng') return this.pcapngHeader();
+    if (this.pcapng !== null) {
+      // Section Header Block (no options) followed by one Interface Description Block
+      // whose if_tsresol is left at the default of microseconds.
+      return concatBytes([this.pcapng.sectionHeader(), this.pcapng.interfaceDescription({ linkType: this.opts.linkType, snaplen: this.snaplen })]);
+    }
     const out = new Uint8Array(24);
     const v = new DataView(out.buffer);
     const magic = this.opts.format === 'pcap-ns' ? PCAP_MAGIC_NS : this.opts.format === 'pcap-modified' ? PCAP_MAGIC_MODIFIED : PCAP_MAGIC_US;
@@ -42,10 +55,11 @@ export class CaptureWriter {
   }
 
   packet(p: Pick<RawPacket, 'tsMicros' | 'data' | 'origLen'>): Uint8Array {
-    if (this.opts.format === 'pcapng') return this.enhancedPacketBlock(p);
+    // Fractional microseconds are accepted and dropped, as in the pcap record below (the pcapng writer counts whole units).
+    if (this.pcapng !== null) return this.pcapng.enhancedPacket({ tsMicros: Math.floor(p.tsMicros), data: p.data, origLen: p.origLen });
     // The modified format adds ifindex (4), protocol (2), pkt_type (1) and a pad byte, left zero here.
     const hl = this.opts.format === 'pcap-modified' ? 24 : 16;
-    const out = new Uint8Array(hl + p.data.length);
+    const out = new Uint8Array(recordLength(this.opts.format, p.data.length));
     const v = new DataView(out.buffer);
     const sec = Math.floor(p.tsMicros / 1e6);
     const frac = p.tsMicros - sec * 1e6;
@@ -54,51 +68,6 @@ export class CaptureWriter {
     v.setUint32(8, p.data.length, this.le);
     v.setUint32(12, p.origLen, this.le);
     out.set(p.data, hl);
-    return out;
-  }
-
-  private pcapngHeader(): Uint8Array {
-    // Section Header Block (no options) followed by one Interface Description Block
-    // whose if_tsresol is left at the default of microseconds.
-    const shb = new Uint8Array(28);
-    const s = new DataView(shb.buffer);
-    s.setUint32(0, 0x0a0d0d0a, this.le);
-    s.setUint32(4, 28, this.le);
-    s.setUint32(8, 0x1a2b3c4d, this.le);
-    s.setUint16(12, 1, this.le);
-    s.setUint16(14, 0, this.le);
-    s.setInt32(16, -1, this.le); // section length unknown (two 32-bit halves of -1)
-    s.setInt32(20, -1, this.le);
-    s.setUint32(24, 28, this.le);
-    const idb = new Uint8Array(20);
-    const i = new DataView(idb.buffer);
-    i.setUint32(0, 1, this.le);
-    i.setUint32(4, 20, this.le);
-    i.setUint16(8, this.opts.linkType, this.le);
-    i.setUint32(12, this.snaplen, this.le);
-    i.setUint32(16, 20, this.le);
-    const out = new Uint8Array(48);
-    out.set(shb, 0);
-    out.set(idb, 28);
-    return out;
-  }
-
-  private enhancedPacketBlock(p: Pick<RawPacket, 'tsMicros' | 'data' | 'origLen'>): Uint8Array {
-    const padded = (p.data.length + 3) & ~3;
-    const total = 32 + padded;
-    const out = new Uint8Array(total);
-    const v = new DataView(out.buffer);
-    const high = Math.floor(p.tsMicros / 2 ** 32);
-    const low = p.tsMicros - high * 2 ** 32;
-    v.setUint32(0, 6, this.le);
-    v.setUint32(4, total, this.le);
-    v.setUint32(8, 0, this.le); // interface 0
-    v.setUint32(12, high, this.le);
-    v.setUint32(16, low, this.le);
-    v.setUint32(20, p.data.length, this.le);
-    v.setUint32(24, p.origLen, this.le);
-    out.set(p.data, 28);
-    v.setUint32(total - 4, total, this.le);
     return out;
   }
 }
@@ -234,7 +203,7 @@ export class PcapngWriter {
   }
 
   /** The timestamp count of `tsMicros` in the units of interface `id` (if_tsoffset taken off). */
-  units(id: number, tsMicros: number): bigint {
+  private units(id: number, tsMicros: number): bigint {
     const iface = this.interfaces[id];
     const resol = iface?.tsResolution ?? 6;
     const micros = BigInt(tsMicros) - BigInt(iface?.tsOffsetSeconds ?? 0) * 1000000n;

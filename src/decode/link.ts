@@ -1,6 +1,8 @@
 // Link layer: finds where the IP header starts in a captured frame for every link type msnsniff
 // reads (Ethernet with VLAN/QinQ tags, Linux SLL/SLL2, raw IP, BSD NULL/LOOP).
 
+import { LinkType } from '../capture/packet.js';
+
 /** What the link layer found. IP_ANY means "IP, version taken from the header's first nibble". */
 export const LinkResult = {
   IPV4: 4,
@@ -40,31 +42,31 @@ const AF_INET6_DARWIN = 30;
  */
 export function locateNetwork(linkType: number, data: Uint8Array, out: LinkCursor): LinkResultCode {
   switch (linkType) {
-    case 1: // LINKTYPE_ETHERNET
+    case LinkType.ETHERNET:
       if (data.length < 14) return LinkResult.SHORT;
       return walkEtherType(data, 12, out);
-    case 113: // LINKTYPE_LINUX_SLL: 16-byte cooked header, protocol in the last two bytes
+    case LinkType.LINUX_SLL: // 16-byte cooked header, protocol in the last two bytes
       if (data.length < 16) return LinkResult.SHORT;
       return walkEtherType(data, 14, out);
-    case 276: {
-      // LINKTYPE_LINUX_SLL2: 20-byte header, protocol in the first two bytes
+    case LinkType.LINUX_SLL2: {
+      // 20-byte header, protocol in the first two bytes
       if (data.length < 20) return LinkResult.SHORT;
       const proto = ((data[0] as number) << 8) | (data[1] as number);
       return classifyAfterTags(data, proto, 20, out);
     }
-    case 101: // LINKTYPE_RAW
-    case 12: // DLT_RAW on most BSDs and in old libpcap files
-    case 14: // DLT_RAW on OpenBSD
+    case LinkType.RAW:
+    case LinkType.RAW_BSD:
+    case LinkType.RAW_OPENBSD:
       out.offset = 0;
       return LinkResult.IP_ANY;
-    case 228: // LINKTYPE_IPV4
+    case LinkType.IPV4:
       out.offset = 0;
       return LinkResult.IPV4;
-    case 229: // LINKTYPE_IPV6
+    case LinkType.IPV6:
       out.offset = 0;
       return LinkResult.IPV6;
-    case 0: // LINKTYPE_NULL: AF in the capturing host's byte order
-    case 108: // LINKTYPE_LOOP: AF in network byte order (but some writers got that wrong too)
+    case LinkType.NULL: // AF in the capturing host's byte order
+    case LinkType.LOOP: // AF in network byte order (but some writers got that wrong too)
       return nullLoopback(data, out);
     default:
       return LinkResult.UNKNOWN_LINK;
