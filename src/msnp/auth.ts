@@ -76,7 +76,7 @@ export function challengeResponse(algorithm: ChallengeAlgorithm, challenge: stri
  * Which client build a product id stands for (reference §11.4, approximate: the table there says
  * the exact build per id is not certain). constants.json carries only ids and keys.
  */
-export const PRODUCT_CLIENTS: Readonly<Record<string, string>> = {
+const PRODUCT_CLIENTS: Readonly<Record<string, string>> = {
   'msmsgs@msnmsgr.com': 'MSN 4.x–6.x',
   'PROD0038W!61ZTF9': 'MSN 6.x',
   'PROD0058#7IL2{QD': 'MSN 6.x',

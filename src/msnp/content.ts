@@ -1,10 +1,12 @@
 // MSG (and UUM/UBM) bodies → typed, JSON-serialisable content (MSNP.md §6): chat text with its font,
 // typing, profile, mail, datacast, emoticons, invitations, P2P/MSNSLP, ink, chunks. Never throws.
 
+import { latin1Text } from '../text.js';
 import { CONSTANTS } from './constants.js';
-import { decodeUtf8, header, mediaType, parseFieldLines, splitMime, type MimeHeader } from './mime.js';
+import { decodeUtf8, findHeader, mediaType, parseFieldLines, splitMime, type MimeHeader } from './mime.js';
 import { decodeP2pPacket, type P2pPacket } from './p2p.js';
 import { parseMsnObject, parseSlp, type MsnObject, type SlpMessage } from './slp.js';
+import { urlDecodeToText } from './urlcode.js';
 import { child, childElements, childText, parseXml } from './xml.js';
 
 export interface MessageContext {
@@ -293,7 +295,7 @@ export interface BodyOptions {
 
 /** Types a body given its headers: used by decodeMessage and by the MSNP21 multi-part decoder. */
 export function decodeMimeBody(headers: MimeHeader[], body: Uint8Array, ctx: MessageContext, options: BodyOptions = {}): MessageContent {
-  const ct = mediaType(options.contentType ?? header({ headers }, 'Content-Type'));
+  const ct = mediaType(options.contentType ?? findHeader(headers, 'Content-Type'));
   const charset = ct.params.find((p) => p.name.toLowerCase() === 'charset')?.value ?? null;
   const problems = [...(options.problems ?? [])];
   const chunk = chunkInfo(headers, problems);
@@ -321,7 +323,7 @@ export function decodeMimeBody(headers: MimeHeader[], body: Uint8Array, ctx: Mes
       const decoded = declared === null ? decodeUtf8(body) : { text: declared.decode(body), invalid: 0, trailingIncomplete: false };
       const invalid = decoded.invalid - (allowTrailingCut && decoded.trailingIncomplete ? 1 : 0);
       if (invalid > 0) problems.push(invalidUtf8Problem(invalid, body.length));
-      const fmt = header({ headers }, 'X-MMS-IM-Format');
+      const fmt = findHeader(headers, 'X-MMS-IM-Format');
       return Object.assign(base, {
         kind: 'text' as const,
         text: decoded.text,
@@ -330,12 +332,12 @@ export function decodeMimeBody(headers: MimeHeader[], body: Uint8Array, ctx: Mes
       });
     }
     case 'text/x-msmsgscontrol':
-      return Object.assign(base, { kind: 'typing' as const, typingUser: header({ headers }, 'TypingUser')?.trim() ?? null });
+      return Object.assign(base, { kind: 'typing' as const, typingUser: findHeader(headers, 'TypingUser')?.trim() ?? null });
     case 'text/x-msmsgsprofile':
       return profile(base, fields());
     case 'text/x-msmsgsinitialemailnotification': {
       const f = fields();
-      const g = (n: string) => field(f, n);
+      const g = (n: string) => findHeader(f, n);
       return Object.assign(base, {
         kind: 'email-initial' as const,
         fields: f,
@@ -348,7 +350,7 @@ export function decodeMimeBody(headers: MimeHeader[], body: Uint8Array, ctx: Mes
     }
     case 'text/x-msmsgsemailnotification': {
       const f = fields();
-      const g = (n: string) => field(f, n);
+      const g = (n: string) => findHeader(f, n);
       return Object.assign(base, {
         kind: 'email-new' as const,
         fields: f,
@@ -363,13 +365,13 @@ export function decodeMimeBody(headers: MimeHeader[], body: Uint8Array, ctx: Mes
     }
     case 'text/x-msmsgsactivemailnotification': {
       const f = fields();
-      const g = (n: string) => field(f, n);
+      const g = (n: string) => findHeader(f, n);
       return Object.assign(base, { kind: 'email-activity' as const, fields: f, srcFolder: g('Src-Folder') ?? null, destFolder: g('Dest-Folder') ?? null, messageDelta: int(g('Message-Delta')) });
     }
     case 'text/x-msmsgsinitialmdatanotification':
     case 'text/x-msmsgsoimnotification': {
       const f = fields();
-      const g = (n: string) => field(f, n);
+      const g = (n: string) => findHeader(f, n);
       const md = g('Mail-Data');
       return Object.assign(base, {
         kind: 'mail-data' as const,
@@ -389,11 +391,11 @@ export function decodeMimeBody(headers: MimeHeader[], body: Uint8Array, ctx: Mes
     case 'text/x-clientcaps':
     case 'text/x-clientinfo': {
       const f = fields();
-      const logging = field(f, 'Chat-Logging')?.trim() ?? null;
+      const logging = findHeader(f, 'Chat-Logging')?.trim() ?? null;
       return Object.assign(base, {
         kind: 'client-caps' as const,
         fields: f,
-        clientName: field(f, 'Client-Name') ?? null,
+        clientName: findHeader(f, 'Client-Name') ?? null,
         chatLogging: logging,
         chatLoggingMeaning: logging === null ? null : (CHAT_LOGGING[logging.toUpperCase()] ?? null),
       });
@@ -401,8 +403,8 @@ export function decodeMimeBody(headers: MimeHeader[], body: Uint8Array, ctx: Mes
     case 'application/x-msmsgssystemmessage':
     case 'text/x-msmsgssystemmessage': {
       const f = fields();
-      const systemType = int(field(f, 'Type'));
-      const arg1 = field(f, 'Arg1') ?? null;
+      const systemType = int(findHeader(f, 'Type'));
+      const arg1 = findHeader(f, 'Arg1') ?? null;
       return Object.assign(base, {
         kind: 'system' as const,
         fields: f,
@@ -433,10 +435,6 @@ const CHARSETS: Record<string, string> = CONSTANTS.charsets_CS;
 const INVITE_APPS = new Map(Object.entries(CONSTANTS.invite_application_guids).map(([k, v]) => [k.toUpperCase(), v]));
 const DATACAST: Record<string, string> = CONSTANTS.datacast_ids;
 const EFFECTS: Record<string, string> = { B: 'bold', I: 'italic', U: 'underline', S: 'strikethrough' };
-
-function field(fields: readonly MimeHeader[], name: string): string | undefined {
-  return header({ headers: fields }, name);
-}
 
 function int(v: string | undefined): number | null {
   if (v === undefined) return null;
@@ -469,9 +467,9 @@ function bodyFields(headers: readonly MimeHeader[], body: Uint8Array, problems: 
 }
 
 function chunkInfo(headers: readonly MimeHeader[], problems: string[]): ChunkInfo | null {
-  const id = header({ headers }, 'Message-ID');
-  const chunks = header({ headers }, 'Chunks');
-  const chunk = header({ headers }, 'Chunk');
+  const id = findHeader(headers, 'Message-ID');
+  const chunks = findHeader(headers, 'Chunks');
+  const chunk = findHeader(headers, 'Chunk');
   if (id === undefined && chunks === undefined && chunk === undefined) return null;
   if (id === undefined) {
     problems.push('msnp.bad_chunk: Chunks/Chunk header without Message-ID');
@@ -488,15 +486,6 @@ function chunkInfo(headers: readonly MimeHeader[], problems: string[]): ChunkInf
   const count = int(chunks);
   if (chunks !== undefined && (count === null || count < 1)) problems.push(`msnp.bad_chunk: Chunks ${JSON.stringify(chunks)} is not a positive number`);
   return { messageId: id.trim(), index: 0, count };
-}
-
-/** Percent-decoding that leaves malformed escapes as they are instead of throwing. */
-export function urlDecode(s: string): string {
-  return s.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
-    const bytes = new Uint8Array(run.length / 3);
-    for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16);
-    return decodeUtf8(bytes).text;
-  });
 }
 
 /** RFC 2047 encoded words (`=?utf-8?B?…?=`, `=?"us-ascii"?Q?…?=`); unknown charsets stay encoded. */
@@ -567,7 +556,7 @@ function parseImFormatUncached(raw: string, problems: string[]): ImFormat {
     const value = eq < 0 ? '' : p.slice(eq + 1).trim();
     switch (key) {
       case 'FN':
-        f.fontName = urlDecode(value);
+        f.fontName = urlDecodeToText(value);
         break;
       case 'EF':
         for (const c of value.toUpperCase()) {
@@ -606,7 +595,7 @@ function parseImFormatUncached(raw: string, problems: string[]): ImFormat {
 }
 
 function profile(base: ContentBase, f: MimeHeader[]): ProfileContent {
-  const g = (n: string) => field(f, n);
+  const g = (n: string) => findHeader(f, n);
   const high = int(g('MemberIdHigh'));
   const low = int(g('MemberIdLow'));
   let puid: string | null = null;
@@ -638,7 +627,7 @@ function nonEmpty(v: string | undefined): string | null {
 }
 
 /** `<MD><E><I>…</I><IU>…</IU><O>…</O><OU>…</OU></E><Q><QTM>…</QTM><QNM>…</QNM></Q><M>…</M>…</MD>` (§6.11). */
-export function parseMailData(raw: string, problems: string[]): MailData {
+function parseMailData(raw: string, problems: string[]): MailData {
   const md: MailData = { tooLarge: false, inboxTotal: null, inboxUnread: null, otherTotal: null, otherUnread: null, quotaTotal: null, quotaUsed: null, offlineMessages: [] };
   if (raw.trim() === 'too-large') {
     md.tooLarge = true;
@@ -675,11 +664,11 @@ export function parseMailData(raw: string, problems: string[]): MailData {
 }
 
 function datacast(base: ContentBase, f: MimeHeader[], problems: string[]): DatacastContent {
-  const idRaw = field(f, 'ID');
+  const idRaw = findHeader(f, 'ID');
   const id = int(idRaw);
   if (idRaw === undefined) problems.push('msnp.bad_field: datacast without an ID field');
   else if (id === null) problems.push(`msnp.bad_value: datacast ID ${JSON.stringify(idRaw)} is not a number`);
-  const data = field(f, 'Data') ?? null;
+  const data = findHeader(f, 'Data') ?? null;
   let msnObject: MsnObject | null = null;
   if (data !== null && /^\s*<msnobj[\s/>]/i.test(data)) {
     const parsed = parseMsnObject(data);
@@ -707,7 +696,7 @@ function emoticons(text: string, problems: string[]): EmoticonEntry[] {
 }
 
 function invite(base: ContentBase, f: MimeHeader[]): InviteContent {
-  const g = (n: string) => field(f, n);
+  const g = (n: string) => findHeader(f, n);
   const guid = g('Application-GUID')?.trim() ?? null;
   return Object.assign(base, {
     kind: 'invite' as const,
@@ -739,8 +728,8 @@ function p2p(base: ContentBase, headers: MimeHeader[], body: Uint8Array, ctx: Me
   }
   return Object.assign(base, {
     kind: 'p2p' as const,
-    p2pDest: header({ headers }, 'P2P-Dest')?.trim() ?? null,
-    p2pSrc: header({ headers }, 'P2P-Src')?.trim() ?? null,
+    p2pDest: findHeader(headers, 'P2P-Dest')?.trim() ?? null,
+    p2pSrc: findHeader(headers, 'P2P-Src')?.trim() ?? null,
     packet,
     dataOffset: base.bodyOffset + packet.dataOffset,
     slp,
@@ -748,9 +737,9 @@ function p2p(base: ContentBase, headers: MimeHeader[], body: Uint8Array, ctx: Me
 }
 
 function ink(base: ContentBase, format: 'gif' | 'isf', body: Uint8Array, problems: string[]): InkContent {
-  const head = Buffer.from(body.subarray(0, 7)).toString('latin1');
+  const head = latin1Text(body, 0, Math.min(7, body.length));
   if (head.toLowerCase() === 'base64:') {
-    const text = Buffer.from(body.subarray(7)).toString('latin1').replace(/\s+/g, '');
+    const text = latin1Text(body, 7).replace(/\s+/g, '');
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) problems.push('msnp.bad_value: ink data is not clean base64');
     return Object.assign(base, { kind: 'ink' as const, format, encoding: 'base64' as const, dataBytes: Buffer.from(text, 'base64').length });
   }

@@ -316,7 +316,8 @@ export class DirectionFramer {
     this.pending = null;
     this.mode = Mode.Line;
     let body = p.body ?? new Uint8Array(0);
-    body = body.subarray(0, p.filled);
+    // The body buffer may have grown past the bytes that arrived (a truncated payload); most bodies fit exactly.
+    if (body.length !== p.filled) body = body.subarray(0, p.filled);
     if (p.length > 0) this.afterBody = { verb: p.verb, length: p.length, packet };
     this.emit(p, body, packet, tsMicros, truncated);
   }

@@ -14,6 +14,7 @@
 // pending loss gets one more, empty, chunk carrying it.
 
 import type { Direction, Severity } from '../diag.js';
+import { latin1Text } from '../text.js';
 import { DEFAULT_HTTP_LIMITS, HttpStream, type HttpLimits, type HttpMessage, headerValue } from './http.js';
 import { urlDecode } from './urlcode.js';
 
@@ -69,7 +70,7 @@ export interface GatewayLimits extends HttpLimits {
   maxSessions: number;
 }
 
-export const DEFAULT_GATEWAY_LIMITS: Readonly<GatewayLimits> = {
+const DEFAULT_GATEWAY_LIMITS: Readonly<GatewayLimits> = {
   ...DEFAULT_HTTP_LIMITS,
   maxPendingRequests: 256,
   maxSessions: 1024,
@@ -566,7 +567,7 @@ export class GatewayDecoder {
 export function looksLikeGatewayRequest(first: Uint8Array): boolean {
   let i = 0;
   while (i < first.length && (first[i] === 0x0d || first[i] === 0x0a)) i++;
-  const text = Buffer.from(first.buffer, first.byteOffset + i, Math.min(first.length - i, 512)).toString('latin1');
+  const text = latin1Text(first, i, i + Math.min(first.length - i, 512));
   if (!text.startsWith('POST ')) return false;
   return /^POST +(?:https?:\/\/[^/\s?#]+)?\/gateway\/gateway\.dll(?:[?\s]|$)/i.test(text);
 }

@@ -5,6 +5,7 @@
 // Parse decisions depend only on the bytes, never on how they were split into pushes, and every buffer is capped.
 
 import { latin1Text } from '../text.js';
+import { findHeader } from './mime.js';
 
 export interface HttpLimits {
   /** Start line + headers + blank line, in bytes. A longer block is skipped as `gateway.too_large`. */
@@ -40,9 +41,7 @@ export interface HttpHead {
 
 /** First value of a header (names compare case-insensitively), or null. */
 export function headerValue(head: HttpHead, name: string): string | null {
-  const want = name.toLowerCase();
-  for (const h of head.headers) if (h.name.toLowerCase() === want) return h.value;
-  return null;
+  return findHeader(head.headers, name) ?? null;
 }
 
 export interface BodyPiece {
@@ -108,10 +107,6 @@ const HTTP_PREFIX = Uint8Array.from('HTTP/1.', (c) => c.charCodeAt(0));
 const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) +([^\s]+) +(HTTP\/\d\.\d) *$/;
 const STATUS_LINE = /^(HTTP\/\d\.\d) +(\d{3})(?: (.*))?$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-function latin1(bytes: Uint8Array): string {
-  return latin1Text(bytes);
-}
 
 function stripCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
@@ -413,9 +408,9 @@ export class HttpStream {
         i++;
         continue;
       }
-      const start = prog?.start ?? parseStartLine(this.kind, stripCr(latin1(v.subarray(i, lf))));
+      const start = prog?.start ?? parseStartLine(this.kind, stripCr(latin1Text(v.subarray(i, lf))));
       if (start === null) {
-        this.sink.report('gateway.bad_http', 'warning', `not an HTTP ${this.kind === 'request' ? 'request' : 'status'} line: ${JSON.stringify(latin1(v.subarray(i, Math.min(lf, i + 60))))}`, packet);
+        this.sink.report('gateway.bad_http', 'warning', `not an HTTP ${this.kind === 'request' ? 'request' : 'status'} line: ${JSON.stringify(latin1Text(v.subarray(i, Math.min(lf, i + 60))))}`, packet);
         this.startHunt(1, 'not HTTP');
         i++;
         continue;
@@ -459,7 +454,7 @@ export class HttpStream {
         continue;
       }
       if (lf - i >= max) continue;
-      if (parseStartLine(this.kind, stripCr(latin1(v.subarray(i, lf)))) !== null) return { at: i, complete: true };
+      if (parseStartLine(this.kind, stripCr(latin1Text(v.subarray(i, lf)))) !== null) return { at: i, complete: true };
     }
     return { at: -1, complete: false };
   }
@@ -529,7 +524,7 @@ export class HttpStream {
   }
 
   private parseHeaders(head: HttpHead, block: Uint8Array, packet: number): void {
-    const lines = latin1(block).split('\n');
+    const lines = latin1Text(block).split('\n');
     let bad = 0;
     for (const raw of lines) {
       const line = stripCr(raw);

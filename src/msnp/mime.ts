@@ -18,19 +18,22 @@ export interface MimeMessage {
 
 const MAX_HEADER_BYTES = 8192;
 
-interface HeaderBlock {
+export interface HeaderBlock {
   /** Offset just past the header block's last line terminator (where the blank line starts), or -1. */
   end: number;
   /** Bytes of the blank line (1 for LF, 2 for CR LF). */
   sepLength: number;
-  /** Bytes that belong to the header block. */
+  /** Bytes that belong to the header block (`limit` when no blank line was found). */
   headerEnd: number;
 }
 
-/** Finds the blank line that ends a header block; only the first MAX_HEADER_BYTES are searched. */
-function scanHeaderBlock(payload: Uint8Array): HeaderBlock {
-  const limit = Math.min(payload.length, MAX_HEADER_BYTES);
-  for (let i = 0; i < limit; i++) {
+/**
+ * Finds the blank line (LF LF or LF CR LF) that ends a header block starting at `start`; only line feeds
+ * before `limit` are searched. Shared by MIME bodies, MSNSLP and MSNP21 multi-part blocks, which differ
+ * only in where the search starts and stops; the body starts at `end + sepLength`.
+ */
+export function scanHeaderBlock(payload: Uint8Array, start = 0, limit = payload.length): HeaderBlock {
+  for (let i = start; i < limit; i++) {
     if (payload[i] !== 10) continue;
     if (payload[i + 1] === 10) return { end: i + 1, sepLength: 1, headerEnd: i + 1 };
     if (payload[i + 1] === 13 && payload[i + 2] === 10) return { end: i + 1, sepLength: 2, headerEnd: i + 1 };
@@ -38,26 +41,36 @@ function scanHeaderBlock(payload: Uint8Array): HeaderBlock {
   return { end: -1, sepLength: 0, headerEnd: limit };
 }
 
+/** A MIME header block: only the first MAX_HEADER_BYTES are searched for its end. */
+function scanMimeHeaderBlock(payload: Uint8Array): HeaderBlock {
+  return scanHeaderBlock(payload, 0, Math.min(payload.length, MAX_HEADER_BYTES));
+}
+
 /** Splits a payload into MIME headers and body, or null when it does not start with header lines. */
 export function parseMime(payload: Uint8Array): MimeMessage | null {
-  const block = scanHeaderBlock(payload);
+  const block = scanMimeHeaderBlock(payload);
   // A header block that is the whole payload (no empty line) is still MIME: e.g. TypingUser bodies cut short.
   const text = utf8Text(payload, 0, block.headerEnd);
   const headers: MimeHeader[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line === '') continue;
-    const colon = line.indexOf(':');
-    if (colon <= 0 || /[\s]/.test(line.slice(0, colon))) return null;
-    headers.push({ name: line.slice(0, colon), value: line.slice(colon + 1).replace(/^[ \t]+/, '') });
+    const parsed = headerLine(line);
+    if (parsed === null) return null;
+    headers.push(parsed);
   }
   if (headers.length === 0) return null;
   return { headers, bodyOffset: block.end < 0 ? payload.length : block.end + block.sepLength };
 }
 
-export function header(msg: { headers: readonly MimeHeader[] }, name: string): string | undefined {
+/** The value (as stored) of the first header or field named `name`, compared case-insensitively. */
+export function findHeader(list: readonly MimeHeader[], name: string): string | undefined {
   const lower = name.toLowerCase();
-  return msg.headers.find((h) => h.name.toLowerCase() === lower)?.value;
+  return list.find((h) => h.name.toLowerCase() === lower)?.value;
+}
+
+export function header(msg: { headers: readonly MimeHeader[] }, name: string): string | undefined {
+  return findHeader(msg.headers, name);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -78,7 +91,7 @@ export interface LenientMime extends MimeMessage {
  * starts the body (clients that forget the blank line still get their text shown).
  */
 export function splitMime(payload: Uint8Array): LenientMime {
-  const block = scanHeaderBlock(payload);
+  const block = scanMimeHeaderBlock(payload);
   const headerBytes = payload.subarray(0, block.headerEnd);
   const invalidUtf8 = isUtf8(headerBytes) ? 0 : countInvalidUtf8(headerBytes).invalid;
   const headers: MimeHeader[] = [];

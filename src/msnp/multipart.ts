@@ -3,7 +3,7 @@
 
 import { CONSTANTS } from './constants.js';
 import { decodeMimeBody, type MessageContent, type MessageContext, type TypingContent } from './content.js';
-import { decodeUtf8, header, mediaType, type MimeHeader } from './mime.js';
+import { decodeUtf8, findHeader, header, mediaType, scanHeaderBlock, type MimeHeader } from './mime.js';
 import { parseSlp, type SlpMessage } from './slp.js';
 
 export interface MultipartAddress {
@@ -71,7 +71,7 @@ const NETWORKS: Record<string, string> = CONSTANTS.network_ids;
 const MAX_BLOCKS = 8;
 
 /** `1:alice@live.com;epid={…};path=IM` → parts. */
-export function parseAddress(raw: string): MultipartAddress {
+function parseAddress(raw: string): MultipartAddress {
   const parts = raw.trim().split(';');
   const first = (parts[0] ?? '').trim();
   const m = /^(\d+):(.*)$/.exec(first);
@@ -82,7 +82,7 @@ export function parseAddress(raw: string): MultipartAddress {
     if (eq < 0) params.push({ name: p.trim(), value: '' });
     else params.push({ name: p.slice(0, eq).trim(), value: p.slice(eq + 1).trim() });
   }
-  const param = (n: string) => params.find((p) => p.name.toLowerCase() === n)?.value ?? null;
+  const param = (n: string) => findHeader(params, n) ?? null;
   return {
     raw,
     networkId,
@@ -106,23 +106,11 @@ interface RawBlock {
 }
 
 function readBlock(payload: Uint8Array, from: number): RawBlock {
-  let end = -1;
-  let next = payload.length;
-  for (let i = from; i < payload.length; i++) {
-    if (payload[i] !== 10) continue;
-    if (payload[i + 1] === 10) {
-      end = i + 1;
-      next = i + 2;
-      break;
-    }
-    if (payload[i + 1] === 13 && payload[i + 2] === 10) {
-      end = i + 1;
-      next = i + 3;
-      break;
-    }
-  }
-  const stop = end < 0 ? payload.length : end;
-  const decoded = decodeUtf8(payload.subarray(from, stop));
+  // Searched to the end of the payload; an unterminated block takes all the rest.
+  const block = scanHeaderBlock(payload, from);
+  const end = block.end;
+  const next = end < 0 ? payload.length : end + block.sepLength;
+  const decoded = decodeUtf8(payload.subarray(from, block.headerEnd));
   const headers: MimeHeader[] = [];
   let badLines = 0;
   for (const raw of decoded.text.split('\n')) {
@@ -156,7 +144,8 @@ function blockKind(headers: readonly MimeHeader[]): 'routing' | 'reliability' | 
   }
 }
 
-function int(v: string | undefined): number | null {
+/** Unsigned decimal (surrounding white space allowed), else null; also used by xml-payloads.ts. */
+export function uint(v: string | undefined): number | null {
   if (v === undefined) return null;
   const t = v.trim();
   return /^\d+$/.test(t) ? Number(t) : null;
@@ -207,7 +196,7 @@ export function parseMultipart(payload: Uint8Array, ctx: MessageContext): Multip
       if (to === undefined) problems.push('msnp.bad_multipart: routing block without To');
       if (from === undefined) problems.push('msnp.bad_multipart: routing block without From');
     } else if (kind === 'reliability' && result.reliability === null) {
-      result.reliability = { version, headers: block.headers, stream: int(get('Stream')), segment: int(get('Segment')), flags: get('Flags') ?? null };
+      result.reliability = { version, headers: block.headers, stream: uint(get('Stream')), segment: uint(get('Segment')), flags: get('Flags') ?? null };
     } else {
       const ct = mediaType(get('Content-Type'));
       result.content = {
@@ -215,13 +204,13 @@ export function parseMultipart(payload: Uint8Array, ctx: MessageContext): Multip
         version: kind === 'other' ? null : version,
         headers: block.headers,
         contentType: ct.type,
-        contentLength: int(get('Content-Length')),
+        contentLength: uint(get('Content-Length')),
       };
       result.messageType = get('Message-Type')?.trim() ?? null;
       result.messageSubtype = get('Message-Subtype')?.trim() ?? null;
       result.uri = get('Uri')?.trim() ?? null;
       result.notifType = get('NotifType')?.trim() ?? null;
-      result.notifNum = int(get('NotifNum'));
+      result.notifNum = uint(get('NotifNum'));
       if (block.unterminated) {
         problems.push('msnp.bad_multipart: no empty line after the content headers');
         offset = payload.length;

@@ -144,11 +144,11 @@ export function p2pFlagNames(flags: number): string[] {
   return names;
 }
 
-export function p2pAppName(appId: number): string | null {
+function p2pAppName(appId: number): string | null {
   return APP_NAMES.get(appId) ?? null;
 }
 
-export function hex32(n: number): string {
+function hex32(n: number): string {
   return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 }
 
@@ -195,14 +195,14 @@ export function decodeP2pPacket(bytes: Uint8Array, options: P2pDecodeOptions): P
 }
 
 /** Whether the bytes are exactly one P2Pv1 packet (header + MessageLength + footer). */
-export function v1Fits(bytes: Uint8Array, footer: boolean): boolean {
+function v1Fits(bytes: Uint8Array, footer: boolean): boolean {
   if (bytes.length < P2P_V1_HEADER_BYTES + (footer ? P2P_FOOTER_BYTES : 0)) return false;
   const ml = view(bytes).getUint32(24, true);
   return P2P_V1_HEADER_BYTES + ml + (footer ? P2P_FOOTER_BYTES : 0) === bytes.length;
 }
 
 /** Whether the bytes are exactly one P2Pv2 packet (H + L + footer, H a plausible header length). */
-export function v2Fits(bytes: Uint8Array, footer: boolean): boolean {
+function v2Fits(bytes: Uint8Array, footer: boolean): boolean {
   if (bytes.length < 8) return false;
   const h = bytes[0] as number;
   if (h < 8 || h % 4 !== 0) return false;

@@ -3,6 +3,7 @@
 
 import { CONSTANTS } from './constants.js';
 import { decodeMsnObject } from './params-msnobj.js';
+import { isCleanBase64 } from './base64.js';
 import { clip, setOwn } from './params-util.js';
 import type { ParamValue } from './params.js';
 import { productClient } from './auth.js';
@@ -292,7 +293,7 @@ function decodeCommaPairs(value: string, name: string, ctx: KindContext): void {
 
 /** Base64 text such as the MSNP21 hop count `Version: 1\r\nXfrCount: n\r\n`, split into its lines. */
 function decodeBase64Headers(value: string, name: string, ctx: KindContext): void {
-  if (value.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) {
+  if (!isCleanBase64(value)) {
     ctx.fields[name] = value;
     ctx.problems.push(`${label(name)} '${clip(value)}' is not base64`);
     return;

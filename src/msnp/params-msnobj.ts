@@ -3,6 +3,7 @@
 
 import { CONSTANTS } from './constants.js';
 import type { ParamValue } from './params.js';
+import { isCleanBase64 } from './base64.js';
 import { clip, setOwn } from './params-util.js';
 import { urlDecode } from './urlcode.js';
 
@@ -81,7 +82,7 @@ export function decodeMsnObject(param: string): MsnObjectDecoded {
 
 /** `Friendly` is base64 of a UTF-16LE name with a terminating NUL (`AAA=` = empty). */
 function utf16Base64(b64: string): string | null {
-  if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return null;
+  if (!isCleanBase64(b64)) return null;
   const bytes = Buffer.from(b64, 'base64');
   const even = bytes.subarray(0, bytes.length - (bytes.length % 2));
   return even.toString('utf16le').replace(/\0+$/, '');

@@ -2,7 +2,8 @@
 // headers, body fields, EUF-GUIDs, base64 Contexts (file context, MSNObject) — and chunk reassembly of it.
 
 import { CONSTANTS } from './constants.js';
-import { decodeUtf8, parseFieldLines, type MimeHeader } from './mime.js';
+import { isCleanBase64 } from './base64.js';
+import { decodeUtf8, findHeader, parseFieldLines, scanHeaderBlock, type MimeHeader } from './mime.js';
 import type { P2pV1Header } from './p2p.js';
 import { attr, parseXml } from './xml.js';
 
@@ -88,6 +89,8 @@ const EUF_FILE = '{5D3E02AB-6190-11D3-BBBB-00C04F795683}';
 const EUF_MSNOBJECT = '{A4268EEC-FEC5-49E5-95C3-F126696BDBF6}';
 const MSNOBJ_TYPES: Record<string, string> = CONSTANTS.msnobject_types;
 const FILE_TYPES: Record<number, string> = { 0: 'preview', 1: 'no preview', 4: 'background sharing', 8: 'background sharing' };
+// One decoder for file names and MSNObject Friendly names (non-fatal: bad code units become U+FFFD).
+const utf16le = new TextDecoder('utf-16le');
 
 export function eufGuidName(guid: string): string | null {
   return EUF_NAMES.get(guid.trim().toUpperCase()) ?? null;
@@ -101,25 +104,11 @@ export function parseSlp(bytes: Uint8Array, options: { partial?: boolean } = {})
   const partial = options.partial ?? false;
   const problems: string[] = [];
   // Header block ends at the first empty line; offsets are bytes because Content-Length counts bytes.
-  let headerEnd = -1;
-  let bodyStart = bytes.length;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] !== 10) continue;
-    if (bytes[i + 1] === 10) {
-      headerEnd = i + 1;
-      bodyStart = i + 2;
-      break;
-    }
-    if (bytes[i + 1] === 13 && bytes[i + 2] === 10) {
-      headerEnd = i + 1;
-      bodyStart = i + 3;
-      break;
-    }
-  }
-  if (headerEnd < 0) {
-    headerEnd = bytes.length;
-    if (!partial) problems.push('slp.bad_message: no empty line after the headers');
-  }
+  // No search limit: the whole message is searched, and without a blank line it is all headers.
+  const block = scanHeaderBlock(bytes);
+  const headerEnd = block.headerEnd;
+  const bodyStart = block.end < 0 ? bytes.length : block.end + block.sepLength;
+  if (block.end < 0 && !partial) problems.push('slp.bad_message: no empty line after the headers');
   const head = decodeUtf8(bytes.subarray(0, headerEnd));
   if (head.invalid > 0) problems.push(`msnp.invalid_utf8: ${head.invalid} invalid UTF-8 sequences in the SLP headers`);
   const lines = head.text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
@@ -170,7 +159,7 @@ export function parseSlp(bytes: Uint8Array, options: { partial?: boolean } = {})
   const fields = parseFieldLines(lines.slice(1).join('\n'));
   msg.headers = fields.fields;
   if (fields.badLines > 0) problems.push(`slp.bad_header: ${fields.badLines} header lines are not "Name: value"`);
-  const h = (name: string): string | undefined => findField(msg.headers, name);
+  const h = (name: string): string | undefined => findHeader(msg.headers, name);
   msg.to = address(h('To'));
   msg.from = address(h('From'));
   msg.branch = /branch=(\{[^}]*\}|[^\s;]+)/i.exec(h('Via') ?? '')?.[1] ?? null;
@@ -196,7 +185,7 @@ export function parseSlp(bytes: Uint8Array, options: { partial?: boolean } = {})
   const parsedBody = parseFieldLines(bodyText);
   msg.body = parsedBody.fields;
   if (parsedBody.badLines > 0 && !partial) problems.push(`slp.bad_body: ${parsedBody.badLines} body lines are not "Name: value"`);
-  const b = (name: string): string | undefined => findField(msg.body, name);
+  const b = (name: string): string | undefined => findHeader(msg.body, name);
   const euf = b('EUF-GUID');
   if (euf !== undefined) {
     msg.eufGuid = euf.trim();
@@ -209,11 +198,6 @@ export function parseSlp(bytes: Uint8Array, options: { partial?: boolean } = {})
     msg.context = decodeContext(context, msg.eufGuid, problems);
   }
   return msg;
-}
-
-function findField(fields: readonly MimeHeader[], name: string): string | undefined {
-  const lower = name.toLowerCase();
-  return fields.find((f) => f.name.toLowerCase() === lower)?.value;
 }
 
 function intOrNull(v: string | undefined): number | null {
@@ -233,13 +217,13 @@ function address(v: string | undefined): string | null {
 // Contexts
 
 /** Decodes base64 leniently; `clean` says whether the text was well-formed base64. */
-export function decodeBase64(text: string): { bytes: Uint8Array; clean: boolean } {
+function decodeBase64(text: string): { bytes: Uint8Array; clean: boolean } {
   const compact = text.replace(/\s+/g, '');
-  const clean = /^[A-Za-z0-9+/]*={0,2}$/.test(compact) && compact.length % 4 === 0;
+  const clean = isCleanBase64(compact);
   return { bytes: new Uint8Array(Buffer.from(compact, 'base64')), clean };
 }
 
-export function decodeContext(base64: string, eufGuid: string | null, problems: string[]): SlpContext {
+function decodeContext(base64: string, eufGuid: string | null, problems: string[]): SlpContext {
   const { bytes, clean } = decodeBase64(base64);
   if (!clean) problems.push('slp.bad_context: Context is not clean base64');
   const euf = eufGuid?.toUpperCase() ?? null;
@@ -273,7 +257,7 @@ export function decodeFileContext(bytes: Uint8Array, problems: string[]): FileCo
   const nameEnd = Math.min(bytes.length, 20 + 520);
   let end = 20;
   while (end + 1 < nameEnd && !(bytes[end] === 0 && bytes[end + 1] === 0)) end += 2;
-  const fileName = new TextDecoder('utf-16le').decode(bytes.subarray(20, end));
+  const fileName = utf16le.decode(bytes.subarray(20, end));
   if (headerLength !== CONSTANTS.file_context.v2_length && headerLength !== CONSTANTS.file_context.v3_length) {
     problems.push(`slp.bad_context: file context header length ${headerLength} (expected ${CONSTANTS.file_context.v2_length} or ${CONSTANTS.file_context.v3_length})`);
   }
@@ -308,7 +292,7 @@ export function parseMsnObject(text: string): { msnObject: MsnObject | null; pro
   let friendly: string | null = null;
   if (friendlyRaw !== undefined) {
     const { bytes, clean } = decodeBase64(friendlyRaw);
-    friendly = clean ? new TextDecoder('utf-16le').decode(bytes).replace(/\0+$/, '') : null;
+    friendly = clean ? utf16le.decode(bytes).replace(/\0+$/, '') : null;
     if (!clean) problems.push('msnobj: Friendly is not base64');
   }
   return {

@@ -1,6 +1,8 @@
 // URL-decoding of MSNP parameters (friendly names, group names, MSNObjects, phone numbers) as UTF-8,
 // tolerant of what real servers send: raw UTF-8 next to %XX escapes, stray '%', Latin-1 bytes.
 
+import { decodeUtf8 } from './mime.js';
+
 export interface UrlDecoded {
   text: string;
   /** Why the value is not clean URL-encoded UTF-8, or null. The text is still the best reading. */
@@ -56,6 +58,19 @@ export function urlDecode(value: string): UrlDecoded {
       ? 'is not UTF-8 once %-decoded (read as Latin-1)'
       : null;
   return { text, problem };
+}
+
+/**
+ * Percent-decoding for text inside message bodies (the X-MMS-IM-Format font name, MSNP18+ circle
+ * friendly names): runs of %XX are read as UTF-8 (invalid sequences become U+FFFD), malformed escapes
+ * are left as they are, and no problem is reported — unlike urlDecode, which reads non-UTF-8 as Latin-1.
+ */
+export function urlDecodeToText(s: string): string {
+  return s.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+    const bytes = new Uint8Array(run.length / 3);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16);
+    return decodeUtf8(bytes).text;
+  });
 }
 
 /** The value with every valid %XX escape read as one Latin-1 character; everything else as written. */

@@ -2,10 +2,10 @@
 // membership lists, NOT/IPG notifications, GCF policies, UUN/UBN by type, SDG/NFY/PUT/DEL multi-part.
 
 import { CONSTANTS } from './constants.js';
-import { urlDecode } from './content.js';
-import { decodeUtf8, type MimeHeader } from './mime.js';
-import { parseMultipart, type MultipartPayload } from './multipart.js';
+import { decodeUtf8, findHeader, type MimeHeader } from './mime.js';
+import { parseMultipart, uint, type MultipartPayload } from './multipart.js';
 import { parseMsnObject, parseSlp, type MsnObject, type SlpMessage } from './slp.js';
+import { urlDecodeToText } from './urlcode.js';
 import { attr, child, childElements, childText, parseXml, rootElements, textOf, type XmlDocument, type XmlElement } from './xml.js';
 
 interface PayloadBase {
@@ -303,16 +303,10 @@ function status(base: PayloadBase, doc: XmlDocument): StatusPayload {
   });
 }
 
-function uint(v: string | undefined): number | null {
-  if (v === undefined) return null;
-  const t = v.trim();
-  return /^\d+$/.test(t) ? Number(t) : null;
-}
-
 // ---------------------------------------------------------------------------------------------
 // ADL / RML / FQY
 
-export function listNames(bits: number): string[] {
+function listNames(bits: number): string[] {
   const names: string[] = [];
   let rest = bits;
   for (const [name, bit] of LIST_BITS) {
@@ -349,7 +343,7 @@ function membership(base: PayloadBase, doc: XmlDocument): MembershipPayload {
         lists: l === null ? [] : listNames(l),
         networkId: t,
         networkName: t === null ? null : (NETWORKS[String(t)] ?? null),
-        friendly: f === undefined ? null : urlDecode(f),
+        friendly: f === undefined ? null : urlDecodeToText(f),
         services: childElements(c, 's').map((s) => {
           const sl = uint(attr(s, 'l'));
           return { name: attr(s, 'n') ?? '', listBits: sl, lists: sl === null ? [] : listNames(sl) };
@@ -518,8 +512,8 @@ function userDocument(root: XmlElement, problems: string[]): MultipartDocument {
   const endpoints = childElements(root, 'sep').map((s) => ({ name: attr(s, 'n') ?? '', epid: attr(s, 'epid') ?? null, fields: elementFields(s) }));
   const find = (field: string): string | null => {
     for (const s of services) {
-      const f = s.fields.find((x) => x.name.toLowerCase() === field.toLowerCase());
-      if (f !== undefined) return f.value;
+      const v = findHeader(s.fields, field);
+      if (v !== undefined) return v;
     }
     return null;
   };
