@@ -69,10 +69,6 @@ export function findHeader(list: readonly MimeHeader[], name: string): string | 
   return list.find((h) => h.name.toLowerCase() === lower)?.value;
 }
 
-export function header(msg: { headers: readonly MimeHeader[] }, name: string): string | undefined {
-  return findHeader(msg.headers, name);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Lenient split for decoders: never null, and it says what it had to forgive.
 

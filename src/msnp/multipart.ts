@@ -3,7 +3,7 @@
 
 import { CONSTANTS } from './constants.js';
 import { decodeMimeBody, type MessageContent, type MessageContext, type TypingContent } from './content.js';
-import { decodeUtf8, findHeader, header, mediaType, scanHeaderBlock, type MimeHeader } from './mime.js';
+import { decodeUtf8, findHeader, mediaType, scanHeaderBlock, type MimeHeader } from './mime.js';
 import { parseSlp, type SlpMessage } from './slp.js';
 
 export interface MultipartAddress {
@@ -181,7 +181,7 @@ export function parseMultipart(payload: Uint8Array, ctx: MessageContext): Multip
     }
     const kind = blockKind(block.headers);
     const version = block.headers[0]?.value.trim() ?? '';
-    const get = (name: string) => header(block, name);
+    const get = (name: string) => findHeader(block.headers, name);
     if (kind === 'routing' && result.routing === null) {
       const to = get('To');
       const from = get('From');
