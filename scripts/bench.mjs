@@ -1,17 +1,22 @@
 #!/usr/bin/env node
 // `npm run bench`: generates large synthetic MSNP captures (many interleaved connections, MSG bodies
 // spanning segments) and measures `msnsniff read --format ndjson` (MB/s, packets/s, peak RSS) against
-// `tshark -Y msnms` when tshark is installed. Sizes: BENCH_MB (default 300) plus a third of it, to show
-// whether memory stays flat as the file grows. Files go to $BENCH_DIR (default /tmp/msnsniff-bench).
+// `tshark -Y msnms` when tshark is installed. Two traffic profiles (BENCH_PROFILE, default both):
+//   chat  what MSN traffic looks like: short commands and messages, bare ACKs, ~150 bytes a packet
+//   bulk  long chat messages only, no bare ACKs, ~800 bytes a packet (kind to per-packet costs)
+// Sizes: BENCH_MB (default 300) plus a third of it, to show whether memory stays flat as the file grows.
+// Files go to $BENCH_DIR (default /tmp/msnsniff-bench); BENCH_TSHARK=0 skips tshark.
 
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { msnp11ChallengeResponse } from '../dist/msnp/auth.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = process.env.BENCH_DIR ?? '/tmp/msnsniff-bench';
 const targetMb = Number(process.env.BENCH_MB ?? 300);
+const profiles = (process.env.BENCH_PROFILE ?? 'chat,bulk').split(',');
 const CONNECTIONS = 2000;
 const MSS = 1448;
 
@@ -92,6 +97,7 @@ function makeConnections() {
       sseq: (i * 15485863) >>> 0,
       trId: 1,
       open: false,
+      sb: i % 2 === 1,
     });
   }
   return conns;
@@ -109,15 +115,23 @@ function send(file, c, fromClient, bytes) {
   }
 }
 
-function handshake(file, c) {
-  file.frame(frameHeader(c.clientIp, c.serverIp, c.clientPort, 1863, c.cseq, 0, 0x02, 0), Buffer.alloc(0));
-  file.frame(frameHeader(c.serverIp, c.clientIp, 1863, c.clientPort, c.sseq, c.cseq + 1, 0x12, 0), Buffer.alloc(0));
+const EMPTY = Buffer.alloc(0);
+
+function tcpHandshake(file, c) {
+  file.frame(frameHeader(c.clientIp, c.serverIp, c.clientPort, 1863, c.cseq, 0, 0x02, 0), EMPTY);
+  file.frame(frameHeader(c.serverIp, c.clientIp, 1863, c.clientPort, c.sseq, c.cseq + 1, 0x12, 0), EMPTY);
   c.cseq = (c.cseq + 1) >>> 0;
   c.sseq = (c.sseq + 1) >>> 0;
-  send(file, c, true, enc.encode(`USR ${c.trId++} user${c.clientPort}@example.com 17262740.1050826919.${c.clientPort}\r\n`));
-  send(file, c, false, enc.encode(`USR ${c.trId - 1} OK user${c.clientPort}@example.com User%20${c.clientPort}\r\n`));
   c.open = true;
 }
+
+function handshake(file, c) {
+  tcpHandshake(file, c);
+  send(file, c, true, enc.encode(`USR ${c.trId++} user${c.clientPort}@example.com 17262740.1050826919.${c.clientPort}\r\n`));
+  send(file, c, false, enc.encode(`USR ${c.trId - 1} OK user${c.clientPort}@example.com User%20${c.clientPort}\r\n`));
+}
+
+// ---- profile "bulk": long chat messages only, no bare ACKs (about 800 bytes a packet) ----
 
 const filler = 'Benchmark text with ünïcödé so byte length differs from characters. ';
 
@@ -132,17 +146,143 @@ function chatRound(file, c, k) {
   send(file, c, false, Buffer.concat([enc.encode(`MSG peer@example.com Peer ${typing.length}\r\n`), typing]));
 }
 
+// ---- profile "chat": what MSN traffic looks like on the wire ----
+// Notification and switchboard connections in equal numbers; mostly short command lines and short chat
+// messages, each data segment answered by a bare TCP ACK most of the time, a few messages long enough to
+// span segments, now and then a P2P data chunk. The shape of the reference file in TOOLCHAIN.md
+// (about 150 bytes a packet, half of them bare ACKs).
+
+/** Small deterministic generator (mulberry32): the same file on every machine. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = 'hi hey ok lol yes no sure brb back what when tonight tomorrow coming now? ünïcödé :) ;) :P the a is game file sent thanks see you later'.split(' ');
+
+function sentence(rand, words) {
+  let s = '';
+  for (let i = 0; i < words; i++) s += (i ? ' ' : '') + WORDS[Math.floor(rand() * WORDS.length)];
+  return s;
+}
+
+function chatSend(file, rand, c, fromClient, bytes) {
+  send(file, c, fromClient, bytes);
+  // The receiver's bare ACK (delayed ACKs skip some).
+  if (rand() < 0.8) {
+    const h = fromClient
+      ? frameHeader(c.serverIp, c.clientIp, 1863, c.clientPort, c.sseq, c.cseq, 0x10, 0)
+      : frameHeader(c.clientIp, c.serverIp, c.clientPort, 1863, c.cseq, c.sseq, 0x10, 0);
+    file.frame(h, EMPTY);
+  }
+}
+
+function chatLogin(file, rand, c) {
+  const tx = (from, s) => chatSend(file, rand, c, from, enc.encode(s));
+  const me = `user${c.clientPort}@example.com`;
+  if (c.sb) {
+    tx(true, `ANS ${c.trId++} ${me} 1${c.clientPort}.4721 9${c.clientPort}\r\n`);
+    tx(false, `IRO ${c.trId - 1} 1 1 peer${c.clientPort}@example.com Peer%20${c.clientPort} 1342177280\r\n`);
+    tx(false, `ANS ${c.trId - 1} OK\r\n`);
+    return;
+  }
+  tx(true, `VER ${c.trId++} MSNP11 CVR0\r\n`);
+  tx(false, `VER ${c.trId - 1} MSNP11\r\n`);
+  tx(true, `CVR ${c.trId++} 0x0409 winnt 5.1 i386 MSNMSGR 7.0.0816 MSMSGS ${me}\r\n`);
+  tx(false, `CVR ${c.trId - 1} 7.0.0816 7.0.0816 7.0.0425 http://download.microsoft.com/download/msnmsgr.exe http://messenger.msn.com\r\n`);
+  tx(true, `USR ${c.trId++} TWN I ${me}\r\n`);
+  tx(false, `USR ${c.trId - 1} OK ${me} 1 0\r\n`);
+  tx(true, `CHG ${c.trId++} NLN 1342177280\r\n`);
+  tx(false, `CHG ${c.trId - 1} NLN 1342177280\r\n`);
+}
+
+function chatEvent(file, rand, c) {
+  const tx = (from, s) => chatSend(file, rand, c, from, typeof s === 'string' ? enc.encode(s) : s);
+  const r = rand();
+  const n = c.clientPort;
+  if (c.sb) {
+    if (r < 0.45) {
+      // A chat line one way or the other; 4% of them long enough to span segments.
+      const words = rand() < 0.04 ? 300 + Math.floor(rand() * 400) : 1 + Math.floor(rand() * 25);
+      const body = enc.encode(`MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Segoe%20UI; EF=; CO=0; CS=1; PF=0\r\n\r\n${sentence(rand, words)}`);
+      if (rand() < 0.5) {
+        const tr = c.trId++;
+        tx(true, Buffer.concat([enc.encode(`MSG ${tr} A ${body.length}\r\n`), body]));
+        tx(false, `ACK ${tr}\r\n`);
+      } else {
+        tx(false, Buffer.concat([enc.encode(`MSG peer${n}@example.com Peer%20${n} ${body.length}\r\n`), body]));
+      }
+    } else if (r < 0.85) {
+      const who = rand() < 0.5;
+      const body = enc.encode(`MIME-Version: 1.0\r\nContent-Type: text/x-msmsgscontrol\r\nTypingUser: ${who ? 'user' : 'peer'}${n}@example.com\r\n\r\n\r\n`);
+      if (who) tx(true, Buffer.concat([enc.encode(`MSG ${c.trId++} U ${body.length}\r\n`), body]));
+      else tx(false, Buffer.concat([enc.encode(`MSG peer${n}@example.com Peer%20${n} ${body.length}\r\n`), body]));
+    } else {
+      // A P2P data chunk (binary header, 1202 data bytes, footer), acknowledged by the switchboard.
+      const head = enc.encode(`MIME-Version: 1.0\r\nContent-Type: application/x-msnmsgrp2p\r\nP2P-Dest: peer${n}@example.com\r\n\r\n`);
+      const bin = Buffer.alloc(48 + 1202 + 4);
+      bin.writeUInt32LE(c.trId, 0);
+      bin.writeUInt32LE(1 + (c.trId % 7), 4);
+      bin.writeUInt32LE(c.trId * 1202, 8);
+      bin.writeUInt32LE(1202 * 40, 16);
+      bin.writeUInt32LE(1202, 24);
+      bin.writeUInt32LE(0x1000030, 28);
+      for (let i = 48; i < 48 + 1202; i++) bin[i] = (i * 31 + c.trId) & 0xff;
+      bin.writeUInt32BE(2, 48 + 1202);
+      const body = Buffer.concat([head, bin]);
+      const tr = c.trId++;
+      tx(true, Buffer.concat([enc.encode(`MSG ${tr} D ${body.length}\r\n`), body]));
+      tx(false, `ACK ${tr}\r\n`);
+    }
+    return;
+  }
+  if (r < 0.3) {
+    const psm = enc.encode(`<Data><PSM>${sentence(rand, 1 + Math.floor(rand() * 6))}</PSM><CurrentMedia></CurrentMedia></Data>`);
+    tx(false, Buffer.concat([enc.encode(`UBX friend${Math.floor(rand() * 500)}@example.com ${psm.length}\r\n`), psm]));
+  } else if (r < 0.6) {
+    const f = Math.floor(rand() * 500);
+    const st = ['NLN', 'AWY', 'BSY', 'IDL', 'BRB'][Math.floor(rand() * 5)];
+    tx(false, `NLN ${st} friend${f}@example.com Friend%20${f} 1342177316 %3Cmsnobj%20Creator%3D%22friend${f}%40example.com%22%20Size%3D%2221839%22%20Type%3D%223%22%20Location%3D%22TFR2C.tmp%22%20Friendly%3D%22AAA%3D%22%2F%3E\r\n`);
+  } else if (r < 0.7) {
+    tx(false, `FLN friend${Math.floor(rand() * 500)}@example.com\r\n`);
+  } else if (r < 0.9) {
+    tx(true, 'PNG\r\n');
+    tx(false, 'QNG 50\r\n');
+  } else {
+    // A right answer, as clients give: computed with msnsniff's own implementation of the MSNP11 algorithm.
+    const challenge = String(Math.floor(rand() * 1e15)).padStart(15, '1') + String(Math.floor(rand() * 1e5)).padStart(5, '2');
+    tx(false, `CHL 0 ${challenge}\r\n`);
+    tx(true, `QRY ${c.trId++} PROD0090YUAUV{2B 32\r\n${msnp11ChallengeResponse(challenge, 'PROD0090YUAUV{2B', 'YMM8C_H7KCQ2S_KL')}`);
+    tx(false, `QRY ${c.trId - 1}\r\n`);
+  }
+}
+
 /** Writes the capture unless a complete one is there; returns its packet count (kept in a sidecar file). */
-function generate(path, megabytes) {
+function generate(path, megabytes, profile) {
   const sidecar = `${path}.packets`;
   if (existsSync(path) && existsSync(sidecar) && statSync(path).size >= megabytes * 1e6) return Number(readFileSync(sidecar, 'utf8'));
   const file = new PcapFile(path);
   const conns = makeConnections();
+  const rand = prng(1863);
   let k = 0;
   while (file.size < megabytes * 1e6) {
     const c = conns[(k * 7) % conns.length];
-    if (!c.open) handshake(file, c);
-    chatRound(file, c, k);
+    if (profile === 'bulk') {
+      if (!c.open) handshake(file, c);
+      chatRound(file, c, k);
+    } else {
+      if (!c.open) {
+        tcpHandshake(file, c);
+        chatLogin(file, rand, c);
+      }
+      chatEvent(file, rand, c);
+    }
     k++;
   }
   file.close();
@@ -164,28 +304,33 @@ function measure(label, cmd, args, bytes) {
 
 mkdirSync(benchDir, { recursive: true });
 const cli = join(root, 'dist/cli.js');
-const hasTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
+const tsharkInstalled = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
+const hasTshark = tsharkInstalled && process.env.BENCH_TSHARK !== '0';
 const results = [];
-for (const mb of [Math.round(targetMb / 3), targetMb]) {
-  const path = join(benchDir, `synthetic-${mb}mb.pcap`);
-  process.stderr.write(`generating ${path} …\n`);
-  const packets = generate(path, mb);
-  const bytes = statSync(path).size;
-  const ours = measure(`msnsniff ${mb} MB`, process.execPath, [cli, 'read', '--format', 'ndjson', path], bytes);
-  results.push({ ...ours, packets, packetsPerS: packets / ours.seconds });
-  if (hasTshark && mb === targetMb) {
-    const t = measure(`tshark -Y msnms ${mb} MB`, 'tshark', ['-r', path, '-Y', 'msnms'], bytes);
-    results.push({ ...t, packets, packetsPerS: packets / t.seconds });
+for (const profile of profiles) {
+  for (const mb of [Math.round(targetMb / 3), targetMb]) {
+    const path = join(benchDir, `${profile}-${mb}mb.pcap`);
+    process.stderr.write(`generating ${path} …\n`);
+    const packets = generate(path, mb, profile);
+    const bytes = statSync(path).size;
+    process.stderr.write(`measuring ${path} …\n`);
+    const ours = measure('msnsniff', process.execPath, [cli, 'read', '--format', 'ndjson', path], bytes);
+    results.push({ ...ours, profile, mb, packets, packetsPerS: packets / ours.seconds });
+    if (hasTshark && mb === targetMb) {
+      const t = measure('tshark -Y msnms', 'tshark', ['-r', path, '-Y', 'msnms'], bytes);
+      results.push({ ...t, profile, mb, packets, packetsPerS: packets / t.seconds });
+    }
   }
 }
 
-console.log('\n| run | file MB | packets | seconds | MB/s | packets/s | peak RSS MB | exit |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('\n| profile | run | file MB | packets | seconds | MB/s | packets/s | peak RSS MB | exit |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
-  const mb = Number(/(\d+) MB/.exec(r.label)?.[1]);
-  console.log(`| ${r.label} | ${mb} | ${r.packets} | ${r.seconds.toFixed(2)} | ${r.mbPerS.toFixed(0)} | ${Math.round(r.packetsPerS)} | ${r.peakRssMb.toFixed(0)} | ${r.status} |`);
+  console.log(`| ${r.profile} | ${r.label} | ${r.mb} | ${r.packets} | ${r.seconds.toFixed(2)} | ${r.mbPerS.toFixed(0)} | ${Math.round(r.packetsPerS)} | ${r.peakRssMb.toFixed(0)} | ${r.status} |`);
 }
-const ours = results.find((r) => r.label === `msnsniff ${targetMb} MB`);
-const theirs = results.find((r) => r.label.startsWith('tshark'));
-if (ours && theirs) console.log(`\nthroughput ratio msnsniff / tshark: ${(ours.mbPerS / theirs.mbPerS).toFixed(1)}×`);
-if (!hasTshark) console.log('\n(tshark not installed: apt-get install tshark to compare)');
+for (const profile of profiles) {
+  const ours = results.find((r) => r.profile === profile && r.mb === targetMb && r.label === 'msnsniff');
+  const theirs = results.find((r) => r.profile === profile && r.label.startsWith('tshark'));
+  if (ours && theirs) console.log(`${profile}: throughput ratio msnsniff / tshark ${(ours.mbPerS / theirs.mbPerS).toFixed(1)}×`);
+}
+if (!tsharkInstalled) console.log('\n(tshark not installed: apt-get install tshark to compare)');
