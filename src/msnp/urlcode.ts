@@ -20,6 +20,23 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function urlDecode(value: string): UrlDecoded {
   if (value.indexOf('%') < 0) return { text: value, problem: null };
+  // The usual case, ASCII with valid escapes of valid UTF-8, is what the engine's decodeURIComponent
+  // reads the same way, natively (it throws on everything else). TextDecoder would drop a leading BOM.
+  if (ASCII.test(value)) {
+    try {
+      const text = decodeURIComponent(value);
+      if (text.charCodeAt(0) !== 0xfeff) return { text, problem: null };
+    } catch {
+      // a bad escape or bytes that are not UTF-8: the lenient reading below says which
+    }
+  }
+  return lenientUrlDecode(value);
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** urlDecode without the fast path (exported for the differential test). */
+export function lenientUrlDecode(value: string): UrlDecoded {
   const bytes: number[] = [];
   let badEscape = false;
   for (let i = 0; i < value.length; i++) {
