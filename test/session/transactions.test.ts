@@ -2,6 +2,8 @@
 // find their request, while what each connection remembers of answered requests stays bounded.
 
 import { describe, expect, it } from 'vitest';
+import type { MsnpCommand } from '../../src/msnp/command.js';
+import { TransactionTracker } from '../../src/session/transactions.js';
 import { Conversation, buildCapture } from '../support/capture-builder.js';
 import { eventsOf, runAnalysis } from '../support/run-analysis.js';
 
@@ -39,5 +41,46 @@ describe('transaction matching', () => {
     expect(iln.request).toBeUndefined();
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]?.details).toMatchObject({ trId: 2, verb: 'ILN' });
+  });
+});
+
+let packet = 0;
+function line(dir: 'c2s' | 's2c', text: string): MsnpCommand {
+  const [verb = '', ...args] = text.split(' ');
+  const trId = /^\d+$/.test(args[0] ?? '') ? Number(args[0]) : null;
+  packet++;
+  return { dir, verb, trId, args, line: text, packet, firstPacket: packet, tsMicros: packet * 1000 } as unknown as MsnpCommand;
+}
+
+describe('TransactionTracker', () => {
+  it('marks the first reply line, and later lines of the same reply as not first', () => {
+    const t = new TransactionTracker(() => {}, false);
+    t.request(line('c2s', 'SYN 5 0 0'));
+    const first = t.reply(line('s2c', 'SYN 5 12 3 2'));
+    t.request(line('c2s', 'PNG 6'));
+    const later = t.reply(line('s2c', 'LST 5 alice@example.com Alice 11'));
+    const again = t.reply(line('s2c', 'LST 5 bob@example.com Bob 11'));
+    expect(first).toMatchObject({ first: true, request: { verb: 'SYN', trId: 5, packet: 1 }, latencyMicros: 1000 });
+    expect(later).toMatchObject({ first: false, request: { verb: 'SYN', trId: 5, packet: 1 }, latencyMicros: 3000 });
+    expect(again?.first).toBe(false);
+    expect(t.unanswered().map((r) => r.verb)).toEqual(['PNG']);
+  });
+
+  it('a NAK finds an unawaited MSG N and counts as its first reply; it was never unanswered', () => {
+    const t = new TransactionTracker(() => {}, false);
+    t.request(line('c2s', 'MSG 7 N 120'));
+    expect(t.unanswered()).toEqual([]);
+    expect(t.reply(line('s2c', 'NAK 7'))).toMatchObject({ first: true, request: { verb: 'MSG', trId: 7 } });
+  });
+
+  it('a reused TrID replaces what was remembered under it', () => {
+    const reports: string[] = [];
+    const t = new TransactionTracker((d) => reports.push(d.code), false);
+    t.request(line('c2s', 'CHG 9 NLN 0'));
+    t.reply(line('s2c', 'CHG 9 NLN 0'));
+    t.request(line('c2s', 'PRP 9 MFN Alice'));
+    expect(t.reply(line('s2c', 'PRP 9 MFN Alice'))).toMatchObject({ first: true, request: { verb: 'PRP' } });
+    expect(t.reply(line('s2c', 'ILN 9 NLN bob@example.com Bob'))).toMatchObject({ first: false, request: { verb: 'PRP' } });
+    expect(reports).toEqual(['msnp.trid_order']);
   });
 });
