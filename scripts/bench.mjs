@@ -17,6 +17,12 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = process.env.BENCH_DIR ?? '/tmp/msnsniff-bench';
 const targetMb = Number(process.env.BENCH_MB ?? 300);
 const profiles = (process.env.BENCH_PROFILE ?? 'chat,bulk').split(',');
+for (const p of profiles) {
+  if (p !== 'chat' && p !== 'bulk') {
+    console.error(`bench: unknown BENCH_PROFILE '${p}' (chat, bulk)`);
+    process.exit(2);
+  }
+}
 const CONNECTIONS = 2000;
 const MSS = 1448;
 
@@ -98,6 +104,7 @@ function makeConnections() {
       trId: 1,
       open: false,
       sb: i % 2 === 1,
+      p2pChunks: 0,
     });
   }
   return conns;
@@ -148,8 +155,8 @@ function chatRound(file, c, k) {
 
 // ---- profile "chat": what MSN traffic looks like on the wire ----
 // Notification and switchboard connections in equal numbers; mostly short command lines and short chat
-// messages, each data segment answered by a bare TCP ACK most of the time, a few messages long enough to
-// span segments, now and then a P2P data chunk. The shape of the reference file in TOOLCHAIN.md
+// messages, most of them followed by a bare TCP ACK from the receiver, a few messages long enough to
+// span segments, now and then a P2P data chunk. The shape of the reference file in ../shared/design/TOOLCHAIN.md
 // (about 150 bytes a packet, half of them bare ACKs).
 
 /** Small deterministic generator (mulberry32): the same file on every machine. */
@@ -226,10 +233,12 @@ function chatEvent(file, rand, c) {
     } else {
       // A P2P data chunk (binary header, 1202 data bytes, footer), acknowledged by the switchboard.
       const head = enc.encode(`MIME-Version: 1.0\r\nContent-Type: application/x-msnmsgrp2p\r\nP2P-Dest: peer${n}@example.com\r\n\r\n`);
+      // One 40-chunk file per connection, sent over and over: session id, identifier, offset within it.
+      const chunk = c.p2pChunks++ % 40;
       const bin = Buffer.alloc(48 + 1202 + 4);
-      bin.writeUInt32LE(c.trId, 0);
-      bin.writeUInt32LE(1 + (c.trId % 7), 4);
-      bin.writeUInt32LE(c.trId * 1202, 8);
+      bin.writeUInt32LE(c.clientPort, 0);
+      bin.writeUInt32LE(1000 + chunk, 4);
+      bin.writeUInt32LE(chunk * 1202, 8);
       bin.writeUInt32LE(1202 * 40, 16);
       bin.writeUInt32LE(1202, 24);
       bin.writeUInt32LE(0x1000030, 28);

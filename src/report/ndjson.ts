@@ -57,7 +57,9 @@ export class NdjsonReporter implements Reporter {
    * Written field by field rather than built as an object for JSON.stringify: command lines are nearly
    * all of the output, and an object that gains keys one by one is one V8 serialises slowly (a third of
    * the reporter's time). Scalars are written directly; nested values go through JSON.stringify. The
-   * bytes are the same as stringifying the object (the golden files pin them).
+   * bytes are the same as stringifying the object, given what the framer guarantees: packet numbers,
+   * TrIDs (at most 10 digits), dialects and lengths are finite integers or null, capture times are finite,
+   * dir is c2s or s2c. Golden files and test/report/ndjson-payload.test.ts compare whole lines.
    */
   command(cmd: MsnpCommand, d: CommandDetails): void {
     const { conn } = cmd;
@@ -146,7 +148,7 @@ function hasKeys(obj: object): boolean {
   return false;
 }
 
-/** Endpoints as JSON strings, made once per endpoint (an address holds nothing JSON must escape). */
+/** Endpoints as JSON strings, quoted once per endpoint: each is written with every command. */
 const quotedEndpoints = new WeakMap<Endpoint, string>();
 
 function quotedEndpoint(e: Endpoint): string {

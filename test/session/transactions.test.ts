@@ -1,7 +1,7 @@
 // Request ↔ reply matching over a long session: extra reply lines that come a few requests late still
 // find their request, while what each connection remembers of answered requests stays bounded.
 
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { MsnpCommand } from '../../src/msnp/command.js';
 import { TransactionTracker } from '../../src/session/transactions.js';
 import { Conversation, buildCapture } from '../support/capture-builder.js';
@@ -30,14 +30,14 @@ async function lateLine(laterRequests: number): Promise<{ iln: Record<string, un
 }
 
 describe('transaction matching', () => {
-  it('an extra reply line after 20 other requests still answers its request', async () => {
-    const { iln, diagnostics } = await lateLine(20);
+  it('an extra reply line after 31 other answered requests still answers its request', async () => {
+    const { iln, diagnostics } = await lateLine(31);
     expect(iln.request).toMatchObject({ verb: 'CHG', trId: 2 });
     expect(diagnostics).toEqual([]);
   });
 
-  it('one after 100 other requests is past what a connection remembers: reported, not matched', async () => {
-    const { iln, diagnostics } = await lateLine(100);
+  it('one after 32 other answered requests is past what a connection remembers: reported, not matched', async () => {
+    const { iln, diagnostics } = await lateLine(32);
     expect(iln.request).toBeUndefined();
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]?.details).toMatchObject({ trId: 2, verb: 'ILN' });
@@ -53,6 +53,10 @@ function line(dir: 'c2s' | 's2c', text: string): MsnpCommand {
 }
 
 describe('TransactionTracker', () => {
+  beforeEach(() => {
+    packet = 0;
+  });
+
   it('marks the first reply line, and later lines of the same reply as not first', () => {
     const t = new TransactionTracker(() => {}, false);
     t.request(line('c2s', 'SYN 5 0 0'));
@@ -82,5 +86,20 @@ describe('TransactionTracker', () => {
     expect(t.reply(line('s2c', 'PRP 9 MFN Alice'))).toMatchObject({ first: true, request: { verb: 'PRP' } });
     expect(t.reply(line('s2c', 'ILN 9 NLN bob@example.com Bob'))).toMatchObject({ first: false, request: { verb: 'PRP' } });
     expect(reports).toEqual(['msnp.trid_order']);
+  });
+
+  it('a TrID used over and over takes one place among the remembered requests, not one per use', () => {
+    const t = new TransactionTracker(() => {}, false);
+    t.request(line('c2s', 'CHG 1 NLN 0'));
+    t.reply(line('s2c', 'CHG 1 NLN 0'));
+    for (let i = 0; i < 40; i++) t.request(line('c2s', 'MSG 2 N 120'));
+    expect(t.reply(line('s2c', 'ILN 1 NLN bob@example.com Bob'))).toMatchObject({ first: false, request: { verb: 'CHG', trId: 1 } });
+  });
+
+  it('TrID 0 is remembered like any other; an unknown TrID finds nothing', () => {
+    const t = new TransactionTracker(() => {}, false);
+    expect(t.reply(line('s2c', 'ILN 3 NLN bob@example.com Bob'))).toBeNull();
+    t.request(line('c2s', 'MSG 0 U 80'));
+    expect(t.reply(line('s2c', 'NAK 0'))).toMatchObject({ first: true, request: { verb: 'MSG', trId: 0 } });
   });
 });
