@@ -51,7 +51,13 @@ async function gatewayConnections(file: string): Promise<ConnStream[]> {
   for await (const batch of readCapture(file, ignore)) {
     for (const pkt of batch) {
       const seg = decoder.decode(pkt);
+      const before = events.length;
       if (seg !== null) reassembler.push(seg, events);
+      // Data events may be views into the capture's read block, valid for this batch only: keep copies.
+      for (let i = before; i < events.length; i++) {
+        const ev = events[i] as StreamEvent;
+        if (ev.kind === 'data') events[i] = { ...ev, bytes: Uint8Array.from(ev.bytes) };
+      }
       lastPacket = pkt.index;
       lastTs = pkt.tsMicros;
     }
