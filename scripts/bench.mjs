@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm run bench`: generates large synthetic MSNP captures (many interleaved connections, MSG bodies
 // spanning segments) and measures `msnsniff read --format ndjson` (MB/s, packets/s, peak RSS) against
-// `tshark -Y msnms` when tshark is installed. Two traffic profiles (BENCH_PROFILE, default both):
-//   chat  what MSN traffic looks like: short commands and messages, bare ACKs, ~150 bytes a packet
-//   bulk  long chat messages only, no bare ACKs, ~800 bytes a packet (kind to per-packet costs)
+// `tshark -Y msnms` when tshark is installed. Three traffic profiles (BENCH_PROFILE, default all):
+//   chat   what MSN traffic looks like: short commands and messages, bare ACKs, ~150 bytes a packet
+//   bulk   long chat messages only, no bare ACKs, ~800 bytes a packet (kind to per-packet costs)
+//   mixed  chat inside other TCP traffic (HTTP downloads, ~80% of the bytes), as in forensic captures
 // Sizes: BENCH_MB (default 300) plus a third of it, to show whether memory stays flat as the file grows.
 // Files go to $BENCH_DIR (default /tmp/msnsniff-bench); BENCH_TSHARK=0 skips tshark.
 
@@ -16,10 +17,10 @@ import { msnp11ChallengeResponse } from '../dist/msnp/auth.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = process.env.BENCH_DIR ?? '/tmp/msnsniff-bench';
 const targetMb = Number(process.env.BENCH_MB ?? 300);
-const profiles = (process.env.BENCH_PROFILE ?? 'chat,bulk').split(',');
+const profiles = (process.env.BENCH_PROFILE ?? 'chat,bulk,mixed').split(',');
 for (const p of profiles) {
-  if (p !== 'chat' && p !== 'bulk') {
-    console.error(`bench: unknown BENCH_PROFILE '${p}' (chat, bulk)`);
+  if (p !== 'chat' && p !== 'bulk' && p !== 'mixed') {
+    console.error(`bench: unknown BENCH_PROFILE '${p}' (chat, bulk, mixed)`);
     process.exit(2);
   }
 }
@@ -272,6 +273,31 @@ function chatEvent(file, rand, c) {
   }
 }
 
+// ---- profile "mixed": the chat profile inside other TCP traffic (HTTP downloads, ~80% of the bytes) ----
+
+function makeOtherConnections() {
+  const conns = [];
+  for (let i = 0; i < 500; i++) {
+    conns.push({ clientIp: (10 << 24) | (2 << 16) | i, serverIp: (93 << 24) | (184 << 16) | (216 << 8) | (i % 50), clientPort: 30000 + i, cseq: i * 7777, sseq: i * 999331, sent: 0 });
+  }
+  return conns;
+}
+
+const DOWNLOAD = Buffer.from(Array.from({ length: MSS }, (_, i) => (i * 7) & 0xff));
+const REQUEST = Buffer.from('GET /download/file.zip HTTP/1.1\r\nHost: example.com\r\n\r\n');
+
+/** One full-size segment of a download (the request first on a new connection), and the client's ACK. */
+function otherSegment(file, o) {
+  if (o.sent === 0) {
+    file.frame(frameHeader(o.clientIp, o.serverIp, o.clientPort, 80, o.cseq, o.sseq, 0x18, REQUEST.length), REQUEST);
+    o.cseq = (o.cseq + REQUEST.length) >>> 0;
+  }
+  file.frame(frameHeader(o.serverIp, o.clientIp, 80, o.clientPort, o.sseq, o.cseq, 0x18, MSS), DOWNLOAD);
+  o.sseq = (o.sseq + MSS) >>> 0;
+  o.sent++;
+  file.frame(frameHeader(o.clientIp, o.serverIp, o.clientPort, 80, o.cseq, o.sseq, 0x10, 0), EMPTY);
+}
+
 /** Writes the capture unless a complete one is there; returns its packet count (kept in a sidecar file). */
 function generate(path, megabytes, profile) {
   const sidecar = `${path}.packets`;
@@ -279,6 +305,7 @@ function generate(path, megabytes, profile) {
   const file = new PcapFile(path);
   const conns = makeConnections();
   const rand = prng(1863);
+  const others = profile === 'mixed' ? makeOtherConnections() : [];
   let k = 0;
   while (file.size < megabytes * 1e6) {
     const c = conns[(k * 7) % conns.length];
@@ -291,6 +318,7 @@ function generate(path, megabytes, profile) {
         chatLogin(file, rand, c);
       }
       chatEvent(file, rand, c);
+      if (profile === 'mixed') for (let i = 0; i < 2 + (k % 2); i++) otherSegment(file, others[(k * 3 + i) % others.length]);
     }
     k++;
   }
