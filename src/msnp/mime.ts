@@ -123,7 +123,7 @@ export function splitMime(payload: Uint8Array): LenientMime {
 }
 
 /** `Name: value` with a name free of white space, or null. */
-function headerLine(line: string): MimeHeader | null {
+export function headerLine(line: string): MimeHeader | null {
   const colon = line.indexOf(':');
   if (colon <= 0) return null;
   const name = line.slice(0, colon);

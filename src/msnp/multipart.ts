@@ -3,7 +3,7 @@
 
 import { CONSTANTS } from './constants.js';
 import { decodeMimeBody, type MessageContent, type MessageContext, type TypingContent } from './content.js';
-import { decodeUtf8, findHeader, mediaType, scanHeaderBlock, type MimeHeader } from './mime.js';
+import { decodeUtf8, findHeader, headerLine, mediaType, scanHeaderBlock, type MimeHeader } from './mime.js';
 import { parseSlp, type SlpMessage } from './slp.js';
 
 export interface MultipartAddress {
@@ -116,12 +116,9 @@ function readBlock(payload: Uint8Array, from: number): RawBlock {
   for (const raw of decoded.text.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line === '') continue;
-    const colon = line.indexOf(':');
-    if (colon <= 0 || /\s/.test(line.slice(0, colon))) {
-      badLines++;
-      continue;
-    }
-    headers.push({ name: line.slice(0, colon), value: line.slice(colon + 1).replace(/^[ \t]+/, '') });
+    const header = headerLine(line);
+    if (header === null) badLines++;
+    else headers.push(header);
   }
   return { headers, next, unterminated: end < 0, badLines, invalidUtf8: decoded.invalid };
 }
