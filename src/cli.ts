@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { readCapture } from './capture/source.js';
 import { registerCaptureCommands } from './commands/capture.js';
-import { type AnalysisFlags, addAnalysisFlags, analysisOptions } from './commands/analysis-options.js';
+import { type AnalysisFlags, addAnalysisFlags, analysisOptions, parsePortList } from './commands/analysis-options.js';
 import { analyze } from './pipeline.js';
 import { makeReporter, OUTPUT_FORMATS, type OutputFormat } from './report/formats.js';
 import { TextOutput } from './report/output.js';
@@ -17,34 +17,21 @@ export const EXIT_STRICT = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 3;
 
-/** An error the user must see as one line (bad flag value, unreadable file, not a capture). */
-export class UsageError extends Error {}
-
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-function parsePorts(value: string): number[] {
-  const ports = value.split(',').map((p) => p.trim());
-  return ports.map((p) => {
-    const n = Number(p);
-    if (!/^\d+$/.test(p) || n < 1 || n > 65535) throw new UsageError(`invalid port "${p}" in --port (expected e.g. 1863,1864)`);
-    return n;
-  });
-}
-
 interface ReadOptions extends AnalysisFlags {
   format: OutputFormat;
-  port: string;
+  port: number[];
   strict?: boolean;
 }
 
 async function runRead(input: string, opts: ReadOptions): Promise<number> {
-  const ports = parsePorts(opts.port);
   const output = new TextOutput(process.stdout);
   const reporter = makeReporter(opts.format, output, { payload: opts.payload });
-  const summary = await analyze((diag) => readCapture(input, diag), reporter, analysisOptions(ports, opts), output);
+  const summary = await analyze((diag) => readCapture(input, diag), reporter, analysisOptions(opts.port, opts), output);
   await output.end();
   return opts.strict && summary.diagnosticsBySeverity.error > 0 ? EXIT_STRICT : EXIT_OK;
 }
@@ -65,7 +52,7 @@ export function buildProgram(): Command {
     .description('decode MSNP from a capture file (pcap, nanosecond pcap, pcapng) or "-" for stdin')
     .argument('<file>', 'capture file, or - to read a capture stream from stdin')
     .addOption(new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('transcript'))
-    .option('--port <list>', 'comma-separated TCP ports that carry MSNP', '1863')
+    .addOption(new Option('--port <list>', 'comma-separated TCP ports that carry MSNP').argParser(parsePortList).default([1863], '1863'))
     .option('--strict', 'exit 1 when any error-severity diagnostic was reported')
     .addHelpText(
       'after',
@@ -89,7 +76,6 @@ Exit codes: 0 done, 1 --strict and error diagnostics, 2 bad usage or unreadable 
 
 /** Node's file errors carry a code; turn the common ones into words. */
 function describeError(err: unknown): string | null {
-  if (err instanceof UsageError) return err.message;
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e === 'object' && typeof e.message === 'string' && (e.name === 'CaptureFormatError' || e.code !== undefined || e.name === 'CaptureOpenError')) {
     return e.message;

@@ -25,6 +25,16 @@ function positive(flag: string): (value: string) => number {
   };
 }
 
+/** `--port` of both commands: a comma-separated list of TCP ports (a bad one is a usage error, exit 2). */
+export function parsePortList(value: string): number[] {
+  return value.split(',').map((raw) => {
+    const p = raw.trim();
+    const n = Number(p);
+    if (!/^\d+$/.test(p) || n < 1 || n > 65535) throw new InvalidArgumentError(`"${p}" is not a TCP port (expected e.g. 1863,1864)`);
+    return n;
+  });
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }

@@ -13,7 +13,7 @@ import { DEFAULT_MAX_PENDING_BYTES } from '../capture/live-records.js';
 import { readCapture } from '../capture/source.js';
 import { analyze } from '../pipeline.js';
 import { makeReporter, OUTPUT_FORMATS, type OutputFormat } from '../report/formats.js';
-import { type AnalysisFlags, addAnalysisFlags, analysisOptions } from './analysis-options.js';
+import { type AnalysisFlags, addAnalysisFlags, analysisOptions, parsePortList } from './analysis-options.js';
 import { TextOutput } from '../report/output.js';
 import type { Summary } from '../report/reporter.js';
 
@@ -229,15 +229,6 @@ function minDefined(a: number | undefined, b: number | undefined): number | unde
 function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
   return Number(value);
-}
-
-function parsePortList(value: string): number[] {
-  return value.split(',').map((raw) => {
-    const p = raw.trim();
-    const n = Number(p);
-    if (!/^\d+$/.test(p) || n < 1 || n > 65535) throw new InvalidArgumentError(`"${p}" is not a TCP port (expected e.g. 1863,1864)`);
-    return n;
-  });
 }
 
 function captureFilePath(value: string): string {
