@@ -1,6 +1,7 @@
 // Request ↔ reply matching over a long session: extra reply lines that come a few requests late still
 // find their request, while what each connection remembers of answered requests stays bounded.
 
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { MsnpCommand } from '../../src/msnp/command.js';
 import { TransactionTracker } from '../../src/session/transactions.js';
@@ -102,4 +103,69 @@ describe('TransactionTracker', () => {
     t.request(line('c2s', 'MSG 0 U 80'));
     expect(t.reply(line('s2c', 'NAK 0'))).toMatchObject({ first: true, request: { verb: 'MSG', trId: 0 } });
   });
+
+  it('matches like a Map-based model of 32 remembered requests, for any mix of requests, replies and reused TrIDs', () => {
+    const step = fc.record({ client: fc.boolean(), kind: fc.integer({ min: 0, max: 2 }), trId: fc.integer({ min: 0, max: 34 }) });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 50, maxLength: 400 }), (steps) => {
+        packet = 0;
+        const t = new TransactionTracker(() => {}, false);
+        const model = new MapModel();
+        for (const s of steps) {
+          const text = s.client ? [`CHG ${s.trId} NLN 0`, `MSG ${s.trId} U 80`, `MSG ${s.trId} A 80`][s.kind] : [`CHG ${s.trId} NLN 0`, `ILN ${s.trId} NLN b@x.com B`, `NAK ${s.trId}`][s.kind];
+          const cmd = line(s.client ? 'c2s' : 's2c', text as string);
+          if (s.client) {
+            t.request(cmd);
+            model.request(cmd);
+          } else {
+            const got = t.reply(cmd);
+            expect(got === null ? null : { ...got.request, first: got.first }).toEqual(model.reply(cmd));
+          }
+        }
+        expect(t.unanswered().map((r) => r.trId)).toEqual(model.unanswered());
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
+
+/** What the tracker did before its answered list became a flat array: a Map kept in order of use. */
+class MapModel {
+  private readonly pending = new Map<number, { verb: string; trId: number; packet: number; tsMicros: number; replies: number }>();
+  private readonly answered = new Map<number, { verb: string; trId: number; packet: number; tsMicros: number; replies: number }>();
+
+  request(cmd: MsnpCommand): void {
+    if (cmd.trId === null) return;
+    const entry = { verb: cmd.verb, trId: cmd.trId, packet: cmd.packet, tsMicros: cmd.tsMicros, replies: 0 };
+    if (cmd.verb === 'MSG' && cmd.args[1] === 'U') {
+      this.remember(entry);
+      return;
+    }
+    this.answered.delete(cmd.trId);
+    this.pending.set(cmd.trId, entry);
+  }
+
+  reply(cmd: MsnpCommand): Record<string, unknown> | null {
+    if (cmd.trId === null) return null;
+    let req = this.pending.get(cmd.trId);
+    if (req !== undefined) {
+      this.pending.delete(cmd.trId);
+      this.remember(req);
+    } else {
+      req = this.answered.get(cmd.trId);
+    }
+    if (req === undefined) return null;
+    req.replies++;
+    return { ...req, first: req.replies === 1 };
+  }
+
+  unanswered(): number[] {
+    return [...this.pending.keys()];
+  }
+
+  private remember(req: { verb: string; trId: number; packet: number; tsMicros: number; replies: number }): void {
+    this.answered.delete(req.trId);
+    this.answered.set(req.trId, req);
+    if (this.answered.size > 32) this.answered.delete(this.answered.keys().next().value as number);
+  }
+}
