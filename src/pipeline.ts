@@ -14,7 +14,7 @@ import type { CloseReason, Reporter, Summary } from './report/reporter.js';
 import { FlowSelector } from './session/flow-selector.js';
 import { GatewayTunnels } from './session/gateway-tunnels.js';
 import { CommandInterpreter } from './session/interpreter.js';
-import { SessionTracker } from './session/tracker.js';
+import { MAX_DIALECT, MIN_DIALECT, SessionTracker } from './session/tracker.js';
 import { Reassembler } from './tcp/reassembler.js';
 import type { Connection, StreamEvent } from './tcp/stream.js';
 
@@ -38,6 +38,20 @@ export interface AnalysisOptions {
 export type SourceOpener = (diag: DiagnosticSink) => AsyncIterable<PacketBatch>;
 
 const NO_BYTES = new Uint8Array(0);
+
+/** What a TCP connection's first client bytes made it: not looked at yet, MSNP, or an HTTP gateway tunnel. */
+const enum Route {
+  Unknown,
+  Msnp,
+  Tunnel,
+}
+
+interface OpenConnection {
+  framer: ConnectionFramer;
+  /** Directions that carried data: bit 1 client, bit 2 server. */
+  seen: number;
+  route: Route;
+}
 
 /** How often (in capture time) idle connections and stale holes are swept. */
 const SWEEP_INTERVAL_MICROS = 1_000_000;
@@ -68,8 +82,8 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
   };
 
   const selector = new FlowSelector({ ports: opts.ports, detect: opts.detect ?? true });
-  /** Per open connection: its framer, and which directions carried data (bit 1 client, bit 2 server). */
-  const framers = new Map<number, { framer: ConnectionFramer; seen: number }>();
+  /** Per open connection (TCP, or a gateway session inside one): its framer and what was seen of it. */
+  const framers = new Map<number, OpenConnection>();
   const tracker = new SessionTracker(diag, (e) => selector.expect(e.host, e.port));
   const interpreter = new CommandInterpreter(diag, { showSecrets: opts.showSecrets ?? false, passwords: opts.passwords ?? [] });
   const commandSink = {
@@ -84,8 +98,7 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
       }
       const dialect = cmd.dialect ?? tracker.info(cmd.conn.id)?.dialect ?? null;
       const details = interpreter.interpret(cmd, ctx, dialect);
-      tracker.evidence(cmd.conn.id, details.layoutDialects);
-      if (cmd.verb === 'CVR' && cmd.dir === 'c2s') tracker.clientVersion(cmd.conn.id, details.params.clientVersion);
+      tracker.evidence(cmd, details.layoutDialects, details.params);
       reporter.command(cmd, details);
     },
   };
@@ -106,15 +119,17 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
 
   // A connection (TCP, or a gateway session inside one) starts being framed and tracked.
   const openConnection = (conn: Connection, packet: number, tsMicros: number): void => {
-    framers.set(conn.id, { framer: new ConnectionFramer(conn, commandSink, diag, limits), seen: 0 });
+    framers.set(conn.id, { framer: new ConnectionFramer(conn, commandSink, diag, limits), seen: 0, route: Route.Unknown });
     tracker.opened(conn);
     reporter.connectionOpened(conn, packet, tsMicros);
   };
-  const connectionData = (conn: Connection, dir: Direction, bytes: Uint8Array, gapBefore: number, packet: number, tsMicros: number): void => {
-    const open = framers.get(conn.id);
-    if (open === undefined) return;
+  const frame = (open: OpenConnection, dir: Direction, bytes: Uint8Array, gapBefore: number, packet: number, tsMicros: number): void => {
     if (bytes.length > 0) open.seen |= dir === 'c2s' ? 1 : 2;
     open.framer.push(dir, bytes, gapBefore, packet, tsMicros);
+  };
+  const connectionData = (conn: Connection, dir: Direction, bytes: Uint8Array, gapBefore: number, packet: number, tsMicros: number): void => {
+    const open = framers.get(conn.id);
+    if (open !== undefined) frame(open, dir, bytes, gapBefore, packet, tsMicros);
   };
   const closeConnection = (conn: Connection, reason: CloseReason, packet: number, tsMicros: number): void => {
     const open = framers.get(conn.id);
@@ -147,7 +162,7 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
         role: info?.role ?? 'unknown',
         user: info?.user ?? null,
         dialectSource: info?.dialectSource ?? null,
-        dialectRange: info?.dialectRange ?? [2, 21],
+        dialectRange: info?.dialectRange ?? [MIN_DIALECT, MAX_DIALECT],
         announcedBy: announced === null ? null : { conn: announced.nsConn, packet: announced.packet, via: announced.via },
         unanswered: framer.isMsnp ? (session?.unanswered ?? []) : [],
       },
@@ -157,32 +172,33 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
     );
   };
   const tunnels = new GatewayTunnels(diag, { open: openConnection, data: connectionData, close: closeConnection });
-  /** TCP connections whose first client bytes were looked at (MSNP, or an HTTP gateway tunnel). */
-  const classified = new Set<number>();
 
+  // Every TCP connection has its entry from 'open' to 'close': one lookup per stream event.
   const handle = (ev: StreamEvent): void => {
+    if (ev.kind === 'open') {
+      summary.tcpConnections++;
+      openConnection(ev.conn, ev.packet, ev.tsMicros);
+      return;
+    }
+    const open = framers.get(ev.conn.id);
     switch (ev.kind) {
-      case 'open':
-        summary.tcpConnections++;
-        openConnection(ev.conn, ev.packet, ev.tsMicros);
-        return;
       case 'data':
-        if (ev.dir === 'c2s' && !classified.has(ev.conn.id)) {
-          classified.add(ev.conn.id);
-          if (looksLikeGatewayRequest(ev.bytes)) {
+        if (open === undefined) return;
+        if (open.route === Route.Unknown && ev.dir === 'c2s') {
+          open.route = looksLikeGatewayRequest(ev.bytes) ? Route.Tunnel : Route.Msnp;
+          if (open.route === Route.Tunnel) {
             tunnels.begin(ev.conn);
             tracker.markGateway(ev.conn.id);
           }
         }
-        if (tunnels.isTunnel(ev.conn.id)) tunnels.push(ev.conn.id, ev.dir, ev.bytes, ev.gapBefore, ev.packet, ev.tsMicros);
-        else connectionData(ev.conn, ev.dir, ev.bytes, ev.gapBefore, ev.packet, ev.tsMicros);
+        if (open.route === Route.Tunnel) tunnels.push(ev.conn.id, ev.dir, ev.bytes, ev.gapBefore, ev.packet, ev.tsMicros);
+        else frame(open, ev.dir, ev.bytes, ev.gapBefore, ev.packet, ev.tsMicros);
         return;
       case 'gap':
-        if (tunnels.isTunnel(ev.conn.id)) tunnels.push(ev.conn.id, ev.dir, NO_BYTES, ev.bytes, ev.packet, ev.tsMicros);
-        else framers.get(ev.conn.id)?.framer.gap(ev.dir, ev.bytes, ev.packet);
+        if (open?.route === Route.Tunnel) tunnels.push(ev.conn.id, ev.dir, NO_BYTES, ev.bytes, ev.packet, ev.tsMicros);
+        else open?.framer.gap(ev.dir, ev.bytes, ev.packet);
         return;
       case 'close':
-        classified.delete(ev.conn.id);
         tunnels.end(ev.conn.id, ev.packet);
         closeConnection(ev.conn, ev.reason, ev.packet, ev.tsMicros);
         return;

@@ -22,3 +22,8 @@ export function utf8Text(bytes: Uint8Array, start = 0, end = bytes.length): stri
 export function latin1Text(bytes: Uint8Array, start = 0, end = bytes.length): string {
   return latin1Slice.call(bytes, start, end);
 }
+
+/** A line split on LF without the CR of its CRLF ending. */
+export function stripCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}

@@ -40,7 +40,7 @@ export interface GatewayChunk {
   session: GatewaySessionInfo;
   /** Request body → c2s, response body → s2c. */
   dir: Direction;
-  /** The HTTP body (MSNP commands), possibly empty. A view into the pushed bytes when it arrived in one piece. */
+  /** The HTTP body (MSNP commands), possibly empty; a copy (pushed bytes are valid only during the push). */
   bytes: Uint8Array;
   /**
    * Frame and time of the push that completed this HTTP message, also for a held open request emitted later
@@ -108,8 +108,8 @@ interface Session {
   info: GatewaySessionInfo;
   /** The SessionID before currentId, still accepted (a request may cross the response that renamed it). */
   prevId: string | null;
-  gapC2s: number;
-  gapS2c: number;
+  /** Bytes lost per direction since the last chunk of this session (reported as that chunk's gapBefore). */
+  gap: Record<Direction, number>;
   lastUse: number;
 }
 
@@ -243,8 +243,8 @@ export class GatewayDecoder {
     }
     // Losses not yet announced by a later chunk.
     for (const s of this.list) {
-      if (s.gapC2s > 0) this.emit(s, 'c2s', new Uint8Array(0), packet, this.lastTs, null, null, false);
-      if (s.gapS2c > 0) this.emit(s, 's2c', new Uint8Array(0), packet, this.lastTs, null, null, false);
+      if (s.gap.c2s > 0) this.emit(s, 'c2s', new Uint8Array(0), packet, this.lastTs, null, null, false);
+      if (s.gap.s2c > 0) this.emit(s, 's2c', new Uint8Array(0), packet, this.lastTs, null, null, false);
     }
     return this.out;
   }
@@ -493,8 +493,7 @@ export class GatewayDecoder {
     const s: Session = {
       info: { sessionId: id, server, ip, currentId: id, gwIp: null, opened, closed: false },
       prevId: null,
-      gapC2s: 0,
-      gapS2c: 0,
+      gap: { c2s: 0, s2c: 0 },
       lastUse: ++this.uses,
     };
     this.byId.set(id, s);
@@ -510,10 +509,7 @@ export class GatewayDecoder {
   /** Bytes lost between messages of one direction: any session may have had messages among them. */
   private onLost(dir: Direction, bytes: number): void {
     if (bytes <= 0) return;
-    for (const s of this.list) {
-      if (dir === 'c2s') s.gapC2s += bytes;
-      else s.gapS2c += bytes;
-    }
+    for (const s of this.list) s.gap[dir] += bytes;
     if (dir === 'c2s') {
       this.requestsLost = true;
       this.requestBytesLost = true;
@@ -529,24 +525,16 @@ export class GatewayDecoder {
     } else {
       for (let i = 0; i < runs.length; i++) {
         const r = runs[i] as Run;
-        if (dir === 'c2s') s.gapC2s += r.gapBefore;
-        else s.gapS2c += r.gapBefore;
+        s.gap[dir] += r.gapBefore;
         this.emit(s, dir, r.bytes, msg.packet, msg.tsMicros, action, status, close && i === runs.length - 1);
       }
     }
-    if (dir === 'c2s') s.gapC2s += msg.tailMissing;
-    else s.gapS2c += msg.tailMissing;
+    s.gap[dir] += msg.tailMissing;
   }
 
   private emit(s: Session, dir: Direction, bytes: Uint8Array, packet: number, tsMicros: number, action: string | null, status: number | null, close: boolean): void {
-    let gapBefore: number;
-    if (dir === 'c2s') {
-      gapBefore = s.gapC2s;
-      s.gapC2s = 0;
-    } else {
-      gapBefore = s.gapS2c;
-      s.gapS2c = 0;
-    }
+    const gapBefore = s.gap[dir];
+    s.gap[dir] = 0;
     this.out.push({ session: s.info, dir, bytes, packet, tsMicros, gapBefore, action, status, sessionClose: close });
   }
 

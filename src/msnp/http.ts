@@ -4,7 +4,7 @@
 // Only what the MSN HTTP gateway needs: no chunked decoding (detected and reported), no trailers, no upgrades.
 // Parse decisions depend only on the bytes, never on how they were split into pushes, and every buffer is capped.
 
-import { latin1Text } from '../text.js';
+import { latin1Text, stripCr } from '../text.js';
 import { findHeader } from './mime.js';
 
 export interface HttpLimits {
@@ -59,10 +59,6 @@ export interface HttpMessage {
    * the end of the body, a body over maxBodyBytes, or what the end of the stream cut off.
    */
   tailMissing: number;
-  /** The body could not be delimited (chunked, or a bad Content-Length); it was skipped with what followed. */
-  unframed: boolean;
-  /** The stream ended before the message did. */
-  truncated: boolean;
   /** Frame that completed the message (the head, for a message without body) and its time. */
   packet: number;
   tsMicros: number;
@@ -107,10 +103,6 @@ const HTTP_PREFIX = Uint8Array.from('HTTP/1.', (c) => c.charCodeAt(0));
 const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) +([^\s]+) +(HTTP\/\d\.\d) *$/;
 const STATUS_LINE = /^(HTTP\/\d\.\d) +(\d{3})(?: (.*))?$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-function stripCr(line: string): string {
-  return line.endsWith('\r') ? line.slice(0, -1) : line;
-}
 
 export class HttpStream {
   private state: State;
@@ -177,7 +169,6 @@ export class HttpStream {
         this.sink.report('gateway.truncated', 'warning', `the ${this.kind} body is cut off by the end of the stream: ${this.remaining} of its bytes never arrived`, packet, {
           missing: this.remaining,
         });
-        cur.truncated = true;
         // A skipped body (too large) is already counted whole.
         if (this.state === State.Body) cur.tailMissing += this.remaining;
         this.remaining = 0;
@@ -462,7 +453,7 @@ export class HttpStream {
   private beginMessage(start: StartLine, headerBlock: Uint8Array, packet: number, ts: number): void {
     const head: HttpHead = { kind: this.kind, ...start, headers: [] };
     this.parseHeaders(head, headerBlock, packet);
-    const msg: HttpMessage = { head, pieces: [], tailMissing: 0, unframed: false, truncated: false, packet, tsMicros: ts };
+    const msg: HttpMessage = { head, pieces: [], tailMissing: 0, packet, tsMicros: ts };
     this.cur = msg;
     this.bodyBytes = 0;
     this.holeBefore = 0;
@@ -516,9 +507,8 @@ export class HttpStream {
     this.state = State.BodyToClose;
   }
 
+  /** The body cannot be delimited (chunked, or a bad Content-Length): skipped with what follows. */
   private unframed(packet: number, ts: number, reason: string): void {
-    const cur = this.cur;
-    if (cur !== null) cur.unframed = true;
     this.complete(packet, ts);
     this.startHunt(0, reason);
   }

@@ -3,7 +3,7 @@
 // Header names compare case-insensitively; values are kept intact (colons inside values are legal).
 
 import { isUtf8 } from 'node:buffer';
-import { utf8Text } from '../text.js';
+import { stripCr, utf8Text } from '../text.js';
 
 export interface MimeHeader {
   name: string;
@@ -53,7 +53,7 @@ export function parseMime(payload: Uint8Array): MimeMessage | null {
   const text = utf8Text(payload, 0, block.headerEnd);
   const headers: MimeHeader[] = [];
   for (const raw of text.split('\n')) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const line = stripCr(raw);
     if (line === '') continue;
     const parsed = headerLine(line);
     if (parsed === null) return null;
@@ -136,7 +136,7 @@ export function parseFieldLines(text: string): { fields: MimeHeader[]; badLines:
   const fields: MimeHeader[] = [];
   let badLines = 0;
   for (const raw of text.split('\n')) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const line = stripCr(raw);
     if (line === '' || line === '\0') continue;
     const parsed = headerLine(line);
     if (parsed === null) badLines++;

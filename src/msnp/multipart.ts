@@ -5,6 +5,7 @@ import { CONSTANTS } from './constants.js';
 import { decodeMimeBody, type MessageContent, type MessageContext, type TypingContent } from './content.js';
 import { decodeUtf8, findHeader, headerLine, mediaType, scanHeaderBlock, type MimeHeader } from './mime.js';
 import { parseSlp, type SlpMessage } from './slp.js';
+import { stripCr } from '../text.js';
 
 export interface MultipartAddress {
   raw: string;
@@ -114,7 +115,7 @@ function readBlock(payload: Uint8Array, from: number): RawBlock {
   const headers: MimeHeader[] = [];
   let badLines = 0;
   for (const raw of decoded.text.split('\n')) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const line = stripCr(raw);
     if (line === '') continue;
     const header = headerLine(line);
     if (header === null) badLines++;

@@ -341,13 +341,13 @@ function fallbackSecrets(verb: string, dir: Dir, args: readonly string[], out: S
   } else if (verb === 'ANS' && args.length >= 3) out.add(2);
 }
 
-/** A stable placeholder that reveals only the length (in characters) of what it replaces. */
 /** `args` with every secret (see secretArgs) replaced by redact(value); the same array when there is none. */
 export function redactArgs(verb: string, dir: Dir, args: readonly string[], dialect: number | null): readonly string[] {
   const secret = secretArgs(verb, dir, args, dialect);
   return secret.length === 0 ? args : args.map((a, i) => (secret.includes(i) ? redact(a) : a));
 }
 
+/** A stable placeholder that reveals only the length (in characters) of what it replaces. */
 export function redact(value: string): string {
   return `«redacted ${[...value].length} chars»`;
 }

@@ -6,6 +6,7 @@ import { isCleanBase64 } from './base64.js';
 import { decodeUtf8, findHeader, parseFieldLines, scanHeaderBlock, type MimeHeader } from './mime.js';
 import type { P2pV1Header } from './p2p.js';
 import { attr, parseXml } from './xml.js';
+import { stripCr } from '../text.js';
 
 export interface MsnObject {
   creator: string | null;
@@ -111,7 +112,7 @@ export function parseSlp(bytes: Uint8Array, options: { partial?: boolean } = {})
   if (block.end < 0 && !partial) problems.push('slp.bad_message: no empty line after the headers');
   const head = decodeUtf8(bytes.subarray(0, headerEnd));
   if (head.invalid > 0) problems.push(`msnp.invalid_utf8: ${head.invalid} invalid UTF-8 sequences in the SLP headers`);
-  const lines = head.text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const lines = head.text.split('\n').map(stripCr);
   const startLine = lines[0] ?? '';
   const msg: SlpMessage = {
     type: 'unknown',

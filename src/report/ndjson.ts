@@ -63,10 +63,10 @@ export class NdjsonReporter implements Reporter {
    */
   command(cmd: MsnpCommand, d: CommandDetails): void {
     const { conn } = cmd;
-    const [src, dst] = cmd.dir === 'c2s' ? [conn.client, conn.server] : [conn.server, conn.client];
+    const c2s = cmd.dir === 'c2s';
     let line =
       `{"type":"command","packet":${cmd.packet},"ts":"${isoMicros(cmd.tsMicros)}","conn":${conn.id}` +
-      `,"src":${quotedEndpoint(src)},"dst":${quotedEndpoint(dst)},"dir":"${cmd.dir}","verb":${JSON.stringify(cmd.verb)}` +
+      `,"src":${quotedEndpoint(c2s ? conn.client : conn.server)},"dst":${quotedEndpoint(c2s ? conn.server : conn.client)},"dir":"${cmd.dir}","verb":${JSON.stringify(cmd.verb)}` +
       `,"trId":${cmd.trId},"args":${JSON.stringify(d.args)},"payloadLength":${cmd.payloadLength}`;
     if (cmd.firstPacket !== cmd.packet) line += `,"firstPacket":${cmd.firstPacket}`;
     if (cmd.dialect !== null) line += `,"dialect":${cmd.dialect}`;

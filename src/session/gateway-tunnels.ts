@@ -3,7 +3,7 @@
 // connection of its own, framed and tracked like a direct one. Sessions may outlive their TCP connection.
 
 import type { DiagnosticSink, Direction } from '../diag.js';
-import { GatewayDecoder, type GatewayChunk } from '../msnp/gateway.js';
+import { GatewayDecoder, type GatewayChunk, type GatewayDiagnostic } from '../msnp/gateway.js';
 import type { CloseReason } from '../report/reporter.js';
 import type { Connection } from '../tcp/stream.js';
 
@@ -29,13 +29,9 @@ export class GatewayTunnels {
     private readonly hooks: TunnelHooks,
   ) {}
 
-  isTunnel(tcpConnId: number): boolean {
-    return this.decoders.has(tcpConnId);
-  }
-
   /** The TCP connection's first client bytes were a gateway request: decode it as HTTP from now on. */
   begin(tcp: Connection): void {
-    const report = (d: Parameters<ConstructorParameters<typeof GatewayDecoder>[0]>[0]) => this.diag({ ...d, conn: tcp.id });
+    const report = (d: GatewayDiagnostic) => this.diag({ ...d, conn: tcp.id });
     this.decoders.set(tcp.id, { tcp, decoder: new GatewayDecoder(report, { midStream: tcp.midStream }) });
   }
 

@@ -105,8 +105,8 @@ export class CommandInterpreter {
     if (cmd.payload !== null && cmd.payload.length > 0) this.decodeBody(cmd, details, dialect);
     if (!this.opts.showSecrets && details.message?.kind === 'profile' && cmd.payload !== null) {
       details.payload = redactTicketHeaders(cmd.payload);
-      // The decoded header and field lists carry the same ticket.
-      redactTicketFields(details.message.headers);
+      // The decoded fields hold the header objects themselves (content.ts bodyFields): redacting them
+      // redacts the header list too.
       redactTicketFields(details.message.fields);
     }
     return details;
@@ -233,7 +233,7 @@ function replyOf(m: ReplyMatch): CommandDetails['reply'] {
 const TICKET_HEADER = /^(MSPAuth:[ \t]*)([^\r\n]+)/gim;
 
 function redactTicketFields(list: { name: string; value: string }[]): void {
-  // The lists may share entries: redact each value once.
+  // A value already shown redacted on the wire stays as it is.
   for (const h of list) if (h.name.toLowerCase() === 'mspauth' && !h.value.startsWith('«redacted')) h.value = redact(h.value);
 }
 

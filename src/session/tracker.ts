@@ -53,8 +53,8 @@ interface Tracked {
 
 /** Announcements kept for matching; older ones are forgotten first. */
 const MAX_EXPECTATIONS = 4096;
-const MIN_DIALECT = 2;
-const MAX_DIALECT = 21;
+export const MIN_DIALECT = 2;
+export const MAX_DIALECT = 21;
 
 export class SessionTracker {
   private readonly connections = new Map<number, Tracked>();
@@ -212,17 +212,19 @@ export class SessionTracker {
     return e.dialect;
   }
 
-  /** Evidence from the parameter layout a command fits: only the dialects with that form remain. */
-  evidence(connId: number, dialects: [number, number] | null): void {
-    const info = this.connections.get(connId)?.info;
-    if (info !== undefined && dialects !== null) this.narrow(info, dialects[0], dialects[1]);
-  }
-
-  /** The client's CVR version bounds the dialects it can speak (used only while VER is unseen). */
-  clientVersion(connId: number, version: unknown): void {
-    const info = this.connections.get(connId)?.info;
-    const max = typeof version === 'string' ? maxDialectOfClient(version) : null;
-    if (info !== undefined && max !== null) this.narrow(info, MIN_DIALECT, max);
+  /**
+   * Dialect evidence in an interpreted command: the parameter layout it fits (only the dialects with that
+   * form remain) and, for a client's CVR, the client version, which bounds the dialects it can speak.
+   */
+  evidence(cmd: MsnpCommand, layoutDialects: [number, number] | null, params: Readonly<Record<string, unknown>>): void {
+    const info = this.connections.get(cmd.conn.id)?.info;
+    if (info === undefined) return;
+    if (layoutDialects !== null) this.narrow(info, layoutDialects[0], layoutDialects[1]);
+    if (cmd.verb === 'CVR' && cmd.dir === 'c2s') {
+      const version = params.clientVersion;
+      const max = typeof version === 'string' ? maxDialectOfClient(version) : null;
+      if (max !== null) this.narrow(info, MIN_DIALECT, max);
+    }
   }
 
   /** Without a negotiated dialect, each command narrows the range of dialects that have it. */
