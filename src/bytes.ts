@@ -8,6 +8,10 @@
  * A kept view keeps its slab alive, which is fine for the small, short-lived buffers this is for.
  */
 export function uninitialisedBytes(n: number): Uint8Array {
-  const b = Buffer.allocUnsafe(n);
-  return new Uint8Array(b.buffer, b.byteOffset, n);
+  return plainBytes(Buffer.allocUnsafe(n));
+}
+
+/** The same bytes as a plain Uint8Array view (no copy), on which `.slice()` copies. */
+export function plainBytes(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }

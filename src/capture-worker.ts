@@ -74,7 +74,7 @@ out.on('error', () => {
 
 const reportDrops = (): void => {
   const d = records?.takeDrops();
-  if (d !== null && d !== undefined) send({ type: 'overflow', packets: d.packets, bytes: d.bytes, firstAt: d.firstAt });
+  if (d !== null && d !== undefined) send({ type: 'overflow', ...d });
 };
 
 // Whatever stopped the capture (count, duration, signal, the parent): write out what is queued,

@@ -3,7 +3,6 @@
 // stopped early, what was already on its way) and `read` of it gives the same output.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { LiveCaptureError, messageOf } from './cap-binding.js';
 import { CaptureOpenError } from './source.js';
 
@@ -23,15 +22,11 @@ export class CaptureFileTee {
    * The same bytes as `source`, each chunk written to the file before it is passed on. Chunks are
    * cut wherever the pipe cut them, so a reader of the growing file may see a partial last record.
    */
-  tee(source: AsyncIterable<Buffer>): Readable {
-    const self = this;
-    async function* copy(): AsyncGenerator<Buffer> {
-      for await (const chunk of source) {
-        self.put(chunk);
-        yield chunk;
-      }
+  async *tee(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
+      this.put(chunk);
+      yield chunk;
     }
-    return Readable.from(copy(), { objectMode: false });
   }
 
   close(): void {

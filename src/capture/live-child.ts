@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import { LiveCaptureError } from './cap-binding.js';
 import type { StopReason } from './live.js';
-import { isWorkerMessage, type ParentMessage, type WorkerConfig, type WorkerMessage } from './live-protocol.js';
+import { isWorkerMessage, type ParentMessage, type StopTotals, type WorkerConfig } from './live-protocol.js';
 import type { DropReport } from './live-records.js';
 
 const WORKER = fileURLToPath(new URL('../capture-worker.js', import.meta.url));
@@ -15,7 +15,7 @@ const WORKER = fileURLToPath(new URL('../capture-worker.js', import.meta.url));
 const STDERR_KEEP = 4096;
 
 export type ChildEnd =
-  | { ok: true; reason: StopReason; received: number; written: number; dropped: number; cut: number }
+  | ({ ok: true } & StopTotals)
   /** The child ended without its final report: killed, crashed. `message` is one line for the user. */
   | { ok: false; message: string };
 
@@ -30,7 +30,7 @@ export class CaptureChild {
   private readonly overflows: DropReport[] = [];
   private stopSent = false;
   private stopWanted: StopReason | null = null;
-  private stopped: Extract<WorkerMessage, { type: 'stopped' }> | null = null;
+  private stopped: StopTotals | null = null;
   private fatal: string | null = null;
   private readonly ended: Promise<ChildEnd>;
 

@@ -1,16 +1,11 @@
 // What the analysis process (live-child.ts) and the capture child (capture-worker.ts) tell each other.
 // Packets go on the child's stdout as a pcap/pcapng stream; everything else goes on the IPC channel.
 
-import type { LiveFileFormat } from './live-records.js';
-import type { StopReason } from './live.js';
+import type { DropReport, LiveFileFormat } from './live-records.js';
+import type { LiveCaptureOptions, StopReason } from './live.js';
 
 /** Passed to the child as its one command-line argument (JSON). */
-export interface WorkerConfig {
-  device: string;
-  filter: string;
-  bufferBytes: number;
-  maxPackets?: number;
-  maxSeconds?: number;
+export interface WorkerConfig extends LiveCaptureOptions {
   format: LiveFileFormat;
   /** Bound on bytes written to stdout but not yet read by the parent. */
   maxPendingBytes: number;
@@ -22,9 +17,18 @@ export type WorkerMessage =
   /** The interface cannot be opened (or the child failed): one line for the user. The child exits. */
   | { type: 'error'; message: string }
   /** Packets dropped because the parent fell too far behind (the stdout queue hit its bound). */
-  | { type: 'overflow'; packets: number; bytes: number; firstAt: number }
+  | ({ type: 'overflow' } & DropReport)
   /** Capture closed and stdout fully written; the child exits 0 after this. */
-  | { type: 'stopped'; reason: StopReason; received: number; written: number; dropped: number; cut: number };
+  | ({ type: 'stopped' } & StopTotals);
+
+/** How the capture ended, with the child's totals (packets received, written to stdout, dropped, cut by snaplen). */
+export interface StopTotals {
+  reason: StopReason;
+  received: number;
+  written: number;
+  dropped: number;
+  cut: number;
+}
 
 /** Parent to child: close the capture, write out what is queued and exit. */
 export type ParentMessage = { type: 'stop'; reason: StopReason };

@@ -40,7 +40,6 @@ const MAX_PLAUSIBLE_ORIG = 16 * 1024 * 1024;
 /** How far apart two records' seconds may be for a scan to take a header as the real next record. */
 const RESYNC_WINDOW_SECONDS = 86400;
 
-
 /** Where a damaged region began: reported once the walker finds its feet again. */
 interface Damage {
   offset: number;

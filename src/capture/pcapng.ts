@@ -144,7 +144,6 @@ interface Damage {
   reason: string;
 }
 
-
 export class PcapngWalker implements RecordWalker {
   need = 12;
   skip = 0;

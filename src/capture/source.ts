@@ -3,6 +3,7 @@
 
 import { type FileHandle, open } from 'node:fs/promises';
 import type { DiagnosticSink } from '../diag.js';
+import { plainBytes } from '../bytes.js';
 import type { RawPacket } from './packet.js';
 import { PcapWalker, pcapVariant } from './pcap.js';
 import { PcapngWalker, isPcapng } from './pcapng.js';
@@ -36,12 +37,13 @@ export interface ReadCaptureOptions {
 export const DEFAULT_BLOCK_SIZE = 256 << 10;
 
 /**
- * The packets of a capture, in batches. `input` is a file path, "-" for stdin, or a readable stream.
+ * The packets of a capture, in batches. `input` is a file path, "-" for stdin, or a stream of chunks
+ * (any async iterable of bytes or latin1 strings, such as a readable stream).
  * Errors opening or reading it, and input that is no capture, throw from the first `next()` (or later for
  * read errors) as CaptureOpenError / CaptureFormatError; damage inside the capture goes to `diag`.
  */
 export function readCapture(
-  input: string | NodeJS.ReadableStream,
+  input: string | ChunkStream,
   diag: DiagnosticSink,
   opts: ReadCaptureOptions = {},
 ): AsyncIterable<RawPacket[]> {
@@ -144,7 +146,10 @@ async function* fileBlocks(path: string, blockSize: number, poison: boolean): As
   }
 }
 
-async function* streamChunks(stream: NodeJS.ReadableStream, name: string): AsyncGenerator<Uint8Array> {
+/** Chunks of a capture stream: node streams are async iterables of Buffers (or strings with an encoding). */
+export type ChunkStream = AsyncIterable<Uint8Array | string>;
+
+async function* streamChunks(stream: ChunkStream, name: string): AsyncGenerator<Uint8Array> {
   if (stream === process.stdin && process.stdin.isTTY === true) {
     throw new CaptureOpenError('stdin is a terminal: pipe a capture into it (e.g. tcpdump -U -w - | msnsniff read -)');
   }
@@ -152,7 +157,7 @@ async function* streamChunks(stream: NodeJS.ReadableStream, name: string): Async
   let done = false;
   try {
     for (;;) {
-      let r: IteratorResult<string | Buffer>;
+      let r: IteratorResult<Uint8Array | string>;
       try {
         r = await it.next();
       } catch (err) {
@@ -167,7 +172,7 @@ async function* streamChunks(stream: NodeJS.ReadableStream, name: string): Async
       }
       const c = r.value;
       // Plain Uint8Array views, so that packets look the same whichever way the bytes came in.
-      yield typeof c === 'string' ? new Uint8Array(Buffer.from(c, 'latin1')) : new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
+      yield plainBytes(typeof c === 'string' ? Buffer.from(c, 'latin1') : c);
     }
   } finally {
     // Stopped early (the consumer broke off, or the input is no capture): release the stream.
@@ -177,8 +182,7 @@ async function* streamChunks(stream: NodeJS.ReadableStream, name: string): Async
 
 /** An uninitialised buffer: bytes past what a read fills are never exposed (packets are views of [0, n)). */
 function freshBlock(size: number): Uint8Array {
-  const b = Buffer.allocUnsafeSlow(size);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return plainBytes(Buffer.allocUnsafeSlow(size));
 }
 
 /** Node's error codes in the words a user expects after "cannot open x: ". */

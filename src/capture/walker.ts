@@ -3,6 +3,7 @@
 
 import type { DiagnosticSink, Severity } from '../diag.js';
 import type { RawPacket } from './packet.js';
+import { plainBytes } from '../bytes.js';
 
 /**
  * A push parser over the records of one capture format. It walks whole records in place (packets are
@@ -25,7 +26,7 @@ export interface RecordWalker {
 const EMPTY = new Uint8Array(0);
 
 /**
- * Feeds input chunks of any size (1 MiB file blocks, 64 KiB pipe reads, single bytes) to a walker.
+ * Feeds input chunks of any size (256 KiB file blocks, 64 KiB pipe reads, single bytes) to a walker.
  * Records inside a chunk are walked in place; only the piece of a record that straddles chunks is
  * copied (into a fresh buffer, which is never written again).
  */
@@ -89,15 +90,11 @@ export class ChunkFeeder {
   }
 }
 
-/**
- * The pieces as one contiguous Uint8Array of `length` bytes. A plain Uint8Array, not a Buffer, so that
- * `.slice()` on it copies as it does on every other chunk (on a Buffer it would be a view).
- */
+/** The pieces as one contiguous plain Uint8Array of `length` bytes (see plainBytes). */
 export function join(pieces: readonly Uint8Array[], length: number): Uint8Array {
   // A lone piece (the tail of the last chunk, at end of input) is contiguous already.
   if (pieces.length === 1) return pieces[0] as Uint8Array;
-  const b = Buffer.concat(pieces, length);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return plainBytes(Buffer.concat(pieces, length));
 }
 
 /** A scan's verdict on one offset: a plausible record/block starts here, none does, or more bytes are needed. */

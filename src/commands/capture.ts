@@ -9,7 +9,7 @@ import { CaptureFileTee } from '../capture/file-tee.js';
 import { DEFAULT_BUFFER_MIB, type StopReason } from '../capture/live.js';
 import { liveBatches } from '../capture/live-batches.js';
 import { CaptureChild, type ChildEnd } from '../capture/live-child.js';
-import { DEFAULT_MAX_PENDING_BYTES } from '../capture/live-records.js';
+import { DEFAULT_MAX_PENDING_BYTES, type LiveFileFormat } from '../capture/live-records.js';
 import { readCapture } from '../capture/source.js';
 import { analyze } from '../pipeline.js';
 import { makeReporter, OUTPUT_FORMATS, type OutputFormat } from '../report/formats.js';
@@ -22,7 +22,7 @@ interface CaptureOptions extends AnalysisFlags {
   port: number[];
   filter?: string;
   write?: string;
-  writeFormat: 'pcapng' | 'pcap';
+  writeFormat: LiveFileFormat;
   count?: number;
   autostop?: AutoStop;
   bufferSize: number;
