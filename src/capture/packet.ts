@@ -3,7 +3,10 @@
 export interface RawPacket {
   /** 1-based frame number, as Wireshark numbers frames. */
   index: number;
-  /** Capture time in microseconds since the Unix epoch (nanosecond sources are truncated to µs). */
+  /**
+   * Capture time in microseconds since the Unix epoch (nanosecond sources are truncated to µs); always
+   * within years 0000–9999 (see isWritableTime), which the readers make sure of.
+   */
   tsMicros: number;
   /** LINKTYPE_* / DLT number of the interface the frame came from. */
   linkType: number;
@@ -49,3 +52,15 @@ export const LinkType = {
   /** Linux cooked capture v2: 20-byte header. */
   LINUX_SLL2: 276,
 } as const;
+
+/** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z in µs: the times ISO-8601 (and so the reporters) can write. */
+const FIRST_WRITABLE_MICROS = -62_167_219_200e6;
+const END_WRITABLE_MICROS = 253_402_300_800e6;
+
+/**
+ * Whether a timestamp is a time the reporters can write. A pcapng clock can reach ~1.8e25 µs (a damaged
+ * timestamp, resolution or offset), far past what a Date holds; classic pcap stops in 2106.
+ */
+export function isWritableTime(tsMicros: number): boolean {
+  return tsMicros >= FIRST_WRITABLE_MICROS && tsMicros < END_WRITABLE_MICROS;
+}

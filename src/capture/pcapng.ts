@@ -3,7 +3,7 @@
 // skipped. Walks blocks in place; damage becomes diagnostics and a resync, never an exception.
 
 import type { DiagnosticSink } from '../diag.js';
-import type { RawPacket } from './packet.js';
+import { type RawPacket, isWritableTime } from './packet.js';
 import { Candidate, type RecordWalker, report, scanForward } from './walker.js';
 
 const SHB = 0x0a0d0d0a;
@@ -324,11 +324,12 @@ export class PcapngWalker implements RecordWalker {
     }
     const hi = view.getUint32(at + 12, le);
     const lo = view.getUint32(at + 16, le);
-    const tsMicros = iface.kind === ClockKind.Multiply ? (hi * TWO_32 + lo) * iface.mul + iface.offsetMicros : micros(iface, hi, lo);
+    let tsMicros = iface.kind === ClockKind.Multiply ? (hi * TWO_32 + lo) * iface.mul + iface.offsetMicros : micros(iface, hi, lo);
     let captured = view.getUint32(at + 20, le);
     const origLen = view.getUint32(at + 24, le);
     const room = length - 32;
     const index = ++this.count;
+    if (!isWritableTime(tsMicros)) tsMicros = this.unwritableTime(tsMicros, type, index, base + at, id);
     this.lastTs = tsMicros;
     if (captured > room) {
       report(this.diag, 'pcapng.bad_packet_length', 'error', `${blockName(type)} at offset ${base + at} claims ${captured} captured bytes but has room for ${room}; cut to ${room}`, index, {
@@ -366,9 +367,10 @@ export class PcapngWalker implements RecordWalker {
       const id = type === EPB ? view.getUint32(at + 8, le) : view.getUint16(at + 8, le);
       iface = this.interfaces[id];
       if (iface !== undefined) {
-        const tsMicros = micros(iface, view.getUint32(at + 12, le), view.getUint32(at + 16, le));
+        let tsMicros = micros(iface, view.getUint32(at + 12, le), view.getUint32(at + 16, le));
         const captured = Math.min(view.getUint32(at + 20, le), avail - 28);
         const index = ++this.count;
+        if (!isWritableTime(tsMicros)) tsMicros = this.unwritableTime(tsMicros, type, index, base + at, id);
         this.lastTs = tsMicros;
         out.push({ index, tsMicros, linkType: iface.linkType, data: buf.subarray(at + 28, at + 28 + captured), origLen: view.getUint32(at + 24, le) });
         report(this.diag, 'pcapng.truncated_block', 'warning', what, index, details, tsMicros);
@@ -387,6 +389,20 @@ export class PcapngWalker implements RecordWalker {
       }
     }
     report(this.diag, 'pcapng.truncated_block', 'warning', what, 0, details);
+  }
+
+  /** A packet's time past year 9999 (or before year 0): it is given the previous packet's time instead. */
+  private unwritableTime(tsMicros: number, type: number, index: number, offset: number, interfaceId: number): number {
+    report(
+      this.diag,
+      'pcapng.bad_timestamp',
+      'warning',
+      `${blockName(type)} at offset ${offset} has a time outside the years 0000-9999 (damaged timestamp or interface clock); given the previous packet's time`,
+      index,
+      { offset, interfaceId, timestampMicros: tsMicros },
+      this.lastTs,
+    );
+    return this.lastTs;
   }
 
   private unknownInterface(id: number, type: number, offset: number): void {

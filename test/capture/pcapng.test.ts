@@ -92,6 +92,39 @@ describe('pcapng sections and interfaces', () => {
     expect(r.packets.map((p) => p.tsMicros)).toEqual([T0, T0, T0, T0, Math.floor(T0 / 1e6) * 1e6, T0]);
   });
 
+  it('gives a packet whose time no date can hold the previous time, with a diagnostic (whole and cut blocks)', async () => {
+    const w = new PcapngWriter();
+    const blocks = [
+      w.sectionHeader(),
+      w.interfaceDescription({ linkType: 1 }),
+      // A damaged if_tsoffset: every packet of this interface lands ~2^62 s from now.
+      w.interfaceDescription({ linkType: 1, tsOffsetSeconds: 2 ** 62 }),
+      w.enhancedPacket({ interfaceId: 0, tsMicros: T0, data: ether }),
+      w.enhancedPacket({ interfaceId: 0, tsUnits: 2n ** 64n - 1n, data: ether }), // a damaged timestamp
+      w.enhancedPacket({ interfaceId: 1, tsUnits: 0n, data: ether }),
+      w.enhancedPacket({ interfaceId: 0, tsMicros: T0 + 1, data: ether }),
+      w.enhancedPacket({ interfaceId: 0, tsUnits: 253_402_300_800_000_000n, data: ether }), // 10000-01-01
+    ];
+    const at = offsets(blocks);
+    const file = concatBytes(blocks);
+    const r = await read(file);
+    expect(r.packets.map((p) => p.tsMicros)).toEqual([T0, T0, T0, T0 + 1, T0 + 1]);
+    expect(r.diags).toMatchObject([
+      { code: 'pcapng.bad_timestamp', severity: 'warning', packet: 2, tsMicros: T0, details: { offset: at[4], interfaceId: 0, timestampMicros: 2 ** 64 } },
+      { code: 'pcapng.bad_timestamp', packet: 3, details: { offset: at[5], interfaceId: 1 } },
+      { code: 'pcapng.bad_timestamp', packet: 5, details: { offset: at[7], timestampMicros: 253_402_300_800_000_000 } },
+    ]);
+    // The last block cut short: its packet is still given a writable time.
+    const cut = await read(file.subarray(0, file.length - 8));
+    expect(cut.packets.map((p) => p.tsMicros)).toEqual([T0, T0, T0, T0 + 1, T0 + 1]);
+    expect(cut.diags.map((d) => d.code)).toEqual(['pcapng.bad_timestamp', 'pcapng.bad_timestamp', 'pcapng.bad_timestamp', 'pcapng.truncated_block']);
+    // Just inside the range is kept as it is.
+    const late = 253_402_300_799_000_000; // 9999-12-31T23:59:59Z, exact in a double
+    const last = await read(concatBytes([w.sectionHeader(), w.interfaceDescription({ linkType: 1 }), w.enhancedPacket({ tsUnits: BigInt(late), data: ether })]));
+    expect(last.diags).toEqual([]);
+    expect(last.packets[0]?.tsMicros).toBe(late);
+  });
+
   it('reads simple packet blocks (interface 0, previous time, length capped by snaplen) and obsolete packet blocks', async () => {
     const w = new PcapngWriter({ bigEndian: true });
     const long = frameIp(udpDatagram('10.0.0.2:50000', '10.0.0.1:1863', 'x'.repeat(200)));

@@ -34,6 +34,16 @@ describe('every truncated prefix decodes without an exception', () => {
 });
 
 describe('random corruption decodes without an exception', () => {
+  it('regression: a flipped interface clock and timestamp put a packet past year 9999 (fast-check seed -1486521318)', async () => {
+    const copy = Uint8Array.from(files.quickstart);
+    copy[190] = 0;
+    copy[9155] = 119;
+    const { text } = await runAnalysis(copy, { format: 'ndjson', ports: [1863] });
+    expect(text).toContain('"code":"pcapng.bad_timestamp"');
+    await analyseOk(copy);
+  });
+
+
   for (const [name, bytes] of Object.entries(files)) {
     it(name, async () => {
       await fc.assert(
@@ -43,7 +53,7 @@ describe('random corruption decodes without an exception', () => {
           for (const [at, value] of flips) if (at >= 24) copy[at] = value;
           await analyseOk(copy);
         }),
-        { numRuns: bytes.length > 20_000 ? 60 : 150 },
+        { numRuns: Number(process.env.ROBUSTNESS_RUNS ?? (bytes.length > 20_000 ? 60 : 150)) },
       );
     });
   }
