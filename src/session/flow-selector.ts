@@ -5,14 +5,15 @@
 import type { TcpSegment } from '../decode/segment.js';
 import { TcpFlag } from '../decode/segment.js';
 import { looksLikeGatewayRequest } from '../msnp/gateway.js';
+import { seqAdd, seqDiff } from '../tcp/seq.js';
 import { latin1Text } from '../text.js';
 
 export interface FlowSelectorOptions {
   ports: readonly number[];
   /** Recognise MSNP by content on any port. */
   detect: boolean;
-  /** Handshake segments of not-yet-selected connections kept for replay (bounded). */
-  maxRememberedHandshakes?: number;
+  /** Connections not yet judged whose handshake and first data are kept for replay (bounded). */
+  maxUndecided?: number;
 }
 
 export type Selection =
@@ -20,12 +21,32 @@ export type Selection =
   | 'skip'
   /** Reassemble this segment. */
   | 'follow'
-  /** Just recognised by content: replay `replay` (its handshake) first, then this segment. */
+  /** Just recognised by content: replay `replay` (its handshake and held data) first, then this segment. */
   | 'detected';
 
 /** First lines that open an MSNP connection: `VER n MSNP…` (NS/DS), `USR n handle cookie` and `ANS n …` (SB). */
 const OPENING = /^(?:VER \d{1,10} (?:MSNP\d{1,2}|CVR0)|USR \d{1,10} [^ \r\n]+@[^ \r\n]+ [^ \r\n]+\r?\n|ANS \d{1,10} [^ \r\n]+@[^ \r\n]+ )/;
 const OPENING_PEEK = 96;
+
+/**
+ * A connection not yet judged: its handshake and the data segments that came before its opening bytes
+ * were complete, kept (as copies) for replay once it is recognised.
+ */
+interface Undecided {
+  /** SYN and SYN-ACK, without payload. */
+  handshake: TcpSegment[];
+  /** Data segments in arrival order, copied. */
+  held: TcpSegment[];
+  heldBytes: number;
+  /** Where each sender's stream starts (`addr|port` → seq): ISN + 1 after a SYN, else its first data segment. */
+  starts: Map<string, number>;
+}
+
+/** Data segments and bytes one undecided connection may hold before it is given up as not MSNP. */
+const MAX_HELD_SEGMENTS = 16;
+const MAX_HELD_BYTES = 16 * 1024;
+/** Bytes held over all undecided connections together. */
+const MAX_HELD_TOTAL = 2 * 1024 * 1024;
 
 export class FlowSelector {
   private readonly ports: Set<number>;
@@ -40,16 +61,15 @@ export class FlowSelector {
    * HTTP body or a file that happens to hold `VER 1 MSNP8` mid-stream is not mistaken for MSNP.
    */
   private readonly rejected = new Set<string>();
-  private readonly handshakes = new Map<string, TcpSegment[]>();
-  /** First data segments (copies) of connections whose opening line is not complete yet. */
-  private readonly early = new Map<string, { head: Uint8Array; nextSeq: number; segments: TcpSegment[] }>();
-  private readonly maxHandshakes: number;
+  private readonly undecided = new Map<string, Undecided>();
+  private heldTotal = 0;
+  private readonly maxUndecided: number;
   /** Segments to replay before the current one after a detection. */
   replay: TcpSegment[] = [];
 
   constructor(private readonly opts: FlowSelectorOptions) {
     this.ports = new Set(opts.ports);
-    this.maxHandshakes = opts.maxRememberedHandshakes ?? 4096;
+    this.maxUndecided = opts.maxUndecided ?? 4096;
   }
 
   /** The server side of a connection, for the reassembler's choice of client when no SYN was seen. */
@@ -70,61 +90,103 @@ export class FlowSelector {
     const key = flowKey(seg);
     if (this.detected.has(key)) return 'follow';
     if (seg.payload.length === 0) {
-      if (seg.flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) this.remember(key, seg);
+      if (seg.flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) this.handshake(key, seg);
       return 'skip';
     }
     if (this.rejected.has(key)) return 'skip';
-    // The opening line may arrive in several segments: judge the bytes seen so far in order, and wait
-    // (holding copies) while they are still the start of a possible opening line.
-    const early = this.early.get(key);
-    if (early !== undefined && early.nextSeq !== seg.seq) return 'skip';
-    const head = early === undefined ? seg.payload : Buffer.concat([early.head, seg.payload]);
-    if (looksLikeOpening(head)) {
+    // The opening line may arrive in several segments, in any order: judge the sender's first bytes in
+    // stream order, and wait (holding copies) while they are missing or still the start of an opening line.
+    const u = this.undecided.get(key) ?? this.open(key);
+    const sender = `${seg.srcAddr}|${seg.srcPort}`;
+    let start = u.starts.get(sender);
+    if (start === undefined) {
+      start = seg.seq; // joined mid-stream: the first data seen is taken as the start
+      u.starts.set(sender, start);
+    }
+    const head = streamHead(u.held, seg, sender, start);
+    if (head.length > 0 && looksLikeOpening(head)) {
       addBounded(this.detected, key);
-      this.replay = [...(this.handshakes.get(key) ?? []), ...(early?.segments ?? [])];
-      this.handshakes.delete(key);
-      this.early.delete(key);
+      this.replay = [...u.handshake, ...u.held];
+      this.forget(key, u);
       return 'detected';
     }
-    if (head.length < OPENING_PEEK && couldBeOpening(head)) {
-      const copy = Object.assign({}, seg, { payload: Uint8Array.from(seg.payload) });
-      if (early === undefined && this.early.size >= this.maxHandshakes) {
-        const oldest = this.early.keys().next().value;
-        if (oldest !== undefined) this.early.delete(oldest);
+    if (head.length === 0 || (head.length < OPENING_PEEK && couldBeOpening(head))) {
+      const size = seg.payload.length;
+      if (u.held.length < MAX_HELD_SEGMENTS && u.heldBytes + size <= MAX_HELD_BYTES && this.heldTotal + size <= MAX_HELD_TOTAL) {
+        u.held.push(Object.assign({}, seg, { payload: Uint8Array.from(seg.payload) }));
+        u.heldBytes += size;
+        this.heldTotal += size;
+        return 'skip';
       }
-      this.early.set(key, { head: Uint8Array.from(head), nextSeq: (seg.seq + seg.payload.length) >>> 0, segments: [...(early?.segments ?? []), copy] });
-      return 'skip';
     }
-    this.early.delete(key);
-    this.reject(key);
+    // Not an opening line, or no opening line within what may be held.
+    this.forget(key, u);
+    addBounded(this.rejected, key);
     return 'skip';
   }
 
-  private reject(key: string): void {
-    this.handshakes.delete(key);
-    addBounded(this.rejected, key);
+  /** A new undecided connection; the oldest is forgotten beyond the bound. */
+  private open(key: string): Undecided {
+    if (this.undecided.size >= this.maxUndecided) {
+      const oldest = this.undecided.entries().next().value;
+      if (oldest !== undefined) this.forget(oldest[0], oldest[1]);
+    }
+    const u: Undecided = { handshake: [], held: [], heldBytes: 0, starts: new Map() };
+    this.undecided.set(key, u);
+    return u;
   }
 
-  private remember(key: string, seg: TcpSegment): void {
+  private forget(key: string, u: Undecided): void {
+    this.heldTotal -= u.heldBytes;
+    this.undecided.delete(key);
+  }
+
+  private handshake(key: string, seg: TcpSegment): void {
+    const known = this.undecided.get(key);
     if (seg.flags & (TcpFlag.FIN | TcpFlag.RST)) {
-      this.handshakes.delete(key);
-      this.early.delete(key);
+      if (known !== undefined) this.forget(key, known);
       return;
     }
-    let list = this.handshakes.get(key);
-    if (list === undefined) {
-      if (this.handshakes.size >= this.maxHandshakes) {
-        const oldest = this.handshakes.keys().next().value;
-        if (oldest !== undefined) this.handshakes.delete(oldest);
-      }
-      list = [];
-      this.handshakes.set(key, list);
-    }
-    // A SYN and its SYN-ACK are all a replay needs; a new SYN on the same tuple starts over.
-    if (seg.flags & TcpFlag.SYN && !(seg.flags & TcpFlag.ACK)) list.length = 0;
-    // Kept without its payload view: even an empty view would keep a whole capture read block alive.
-    if (list.length < 4) list.push(Object.assign({}, seg, { payload: EMPTY }));
+    const syn = !(seg.flags & TcpFlag.ACK);
+    if (syn) {
+      // A new connection on the tuple: judged afresh.
+      if (known !== undefined) this.forget(key, known);
+      this.rejected.delete(key);
+    } else if (this.rejected.has(key)) return; // a late SYN-ACK of a connection already judged
+    const u = (syn ? undefined : known) ?? this.open(key);
+    u.starts.set(`${seg.srcAddr}|${seg.srcPort}`, (seg.seq + 1) >>> 0);
+    // A SYN and its SYN-ACK are all a replay needs. Kept without the payload view: even an empty view
+    // would keep a whole capture read block alive.
+    if (u.handshake.length < 4) u.handshake.push(Object.assign({}, seg, { payload: EMPTY }));
   }
+}
+
+/**
+ * The sender's first bytes in stream order from `start` (at most OPENING_PEEK of them), pieced together
+ * from the held segments and the current one; empty while the byte at `start` has not arrived.
+ */
+function streamHead(held: readonly TcpSegment[], current: TcpSegment, sender: string, start: number): Uint8Array {
+  // The common case: the first data segment, in order.
+  if (held.length === 0 && current.seq === start) return current.payload;
+  const pieces: TcpSegment[] = [];
+  for (const s of held) if (`${s.srcAddr}|${s.srcPort}` === sender) pieces.push(s);
+  pieces.push(current);
+  const out = new Uint8Array(OPENING_PEEK);
+  let have = 0;
+  for (let progress = true; progress && have < OPENING_PEEK; ) {
+    progress = false;
+    const next = seqAdd(start, have);
+    for (const s of pieces) {
+      const into = seqDiff(next, s.seq);
+      if (into < 0 || into >= s.payload.length) continue;
+      const n = Math.min(s.payload.length - into, OPENING_PEEK - have);
+      out.set(s.payload.subarray(into, into + n), have);
+      have += n;
+      progress = true;
+      break;
+    }
+  }
+  return out.subarray(0, have);
 }
 
 const EMPTY = new Uint8Array(0);

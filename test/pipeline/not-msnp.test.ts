@@ -49,6 +49,44 @@ describe('content detection on other ports', () => {
     }
   });
 
+  it('an opening line whose pieces arrive out of order is recognised, and nothing before it is lost', async () => {
+    const c = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:5000' });
+    c.handshake().client('VER 1 MSNP8 CVR0\r\n', { split: [4, 9] }).server('VER 1 MSNP8\r\n').client('PNG\r\n');
+    // Data order: "CVR0\r\n", the server's VER, "MSNP8 ", "VER 1 " (which completes the opening), PNG.
+    const [syn, synAck, ack, a, b, cc, reply, png] = c.segments;
+    c.segments.splice(0, c.segments.length, ...[syn, synAck, ack, cc, reply, b, a, png].map((s) => s!));
+    c.close();
+    const { text } = await runAnalysis(buildCapture(c.segments), { format: 'ndjson' });
+    expect(eventsOf(text, 'command').map((e) => [e.dir, e.verb, e.args])).toEqual([
+      ['c2s', 'VER', ['1', 'MSNP8', 'CVR0']],
+      ['s2c', 'VER', ['1', 'MSNP8']],
+      ['c2s', 'PNG', []],
+    ]);
+    expect(eventsOf(text, 'diagnostic').filter((d) => d.severity !== 'info')).toEqual([]);
+  });
+
+  it('holds a bounded number of segments while the first bytes are missing, then gives the connection up', async () => {
+    const withPings = async (n: number): Promise<unknown[]> => {
+      const c = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:5000' });
+      c.handshake().lose('c2s', 'VER 1 MSNP8 CVR0\r\n');
+      for (let i = 0; i < n; i++) c.client('PNG\r\n');
+      c.overlap('c2s', 0, 'VER 1 MSNP8 CVR0\r\n').close(); // the lost opening, re-sent at last
+      const { text } = await runAnalysis(buildCapture(c.segments), { format: 'ndjson' });
+      return eventsOf(text, 'command').map((e) => e.verb);
+    };
+    expect(await withPings(15)).toEqual(['VER', ...Array(15).fill('PNG')]);
+    expect(await withPings(17)).toEqual([]);
+  });
+
+  it('a new connection on the tuple of one that was not MSNP is judged afresh', async () => {
+    const c = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:5000' });
+    c.handshake().client('HELO example.com\r\n').close();
+    const d = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:5000', isn: { client: 5_000_000, server: 9_000_000 } });
+    d.handshake().client('VER 1 MSNP8 CVR0\r\n').server('VER 1 MSNP8\r\n').close();
+    const { text } = await runAnalysis(buildCapture([...c.segments, ...d.segments.map((s) => ({ ...s, tsMicros: s.tsMicros + 60e6 }))]), { format: 'ndjson' });
+    expect(eventsOf(text, 'command').map((e) => e.verb)).toEqual(['VER', 'VER']);
+  });
+
   it('a connection that is not MSNP is left alone, and --no-detect looks at nothing', async () => {
     const c = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:5000' });
     c.handshake().client('VERY long story\r\n', { split: [2] }).server('ok\r\n').close();
