@@ -29,6 +29,7 @@ export interface AnalysisOptions {
   passwords?: readonly string[];
   framerLimits?: FramerLimits;
   maxBufferedBytesPerDirection?: number;
+  maxBufferedBytesTotal?: number;
   maxConnections?: number;
   idleTimeoutMicros?: number;
   holeTimeoutMicros?: number;
@@ -108,6 +109,7 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
     {
       isServerPort: (p: number) => selector.isServerPort(p),
       ...(opts.maxBufferedBytesPerDirection !== undefined && { maxBufferedBytesPerDirection: opts.maxBufferedBytesPerDirection }),
+      ...(opts.maxBufferedBytesTotal !== undefined && { maxBufferedBytesTotal: opts.maxBufferedBytesTotal }),
       ...(opts.maxConnections !== undefined && { maxConnections: opts.maxConnections }),
       ...(opts.idleTimeoutMicros !== undefined && { idleTimeoutMicros: opts.idleTimeoutMicros }),
       ...(opts.holeTimeoutMicros !== undefined && { holeTimeoutMicros: opts.holeTimeoutMicros }),

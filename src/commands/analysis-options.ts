@@ -11,6 +11,7 @@ export interface AnalysisFlags {
   password: string[];
   maxConnections?: number;
   maxBuffer?: number;
+  maxBufferTotal?: number;
   idleTimeout?: number;
   holeTimeout?: number;
   payload: PayloadMode;
@@ -47,6 +48,7 @@ export function addAnalysisFlags(cmd: Command): Command {
     .option('--password <password>', 'a password to verify MD5 logins (MSNP2-7) against; repeatable', collect, [])
     .option('--max-connections <n>', 'TCP connections tracked at once; the least recently active is closed beyond it (default 65536)', positive('--max-connections'))
     .option('--max-buffer <KiB>', 'out-of-order bytes held per connection direction before a hole is skipped (default 4096 KiB)', positive('--max-buffer'))
+    .option('--max-buffer-total <MiB>', 'out-of-order bytes held over all connections before the oldest hole is skipped (default 64 MiB)', positive('--max-buffer-total'))
     .option('--idle-timeout <s>', 'capture-time seconds after which a silent connection is closed (default 900)', positive('--idle-timeout'))
     .option('--hole-timeout <s>', 'capture-time seconds a hole in a stream may wait for its bytes (default 10)', positive('--hole-timeout'))
     .addOption(
@@ -60,6 +62,7 @@ export function analysisOptions(ports: readonly number[], flags: AnalysisFlags):
   const opts: AnalysisOptions = { ports, detect: flags.detect ?? true, showSecrets: flags.showSecrets ?? false, passwords: flags.password };
   if (flags.maxConnections !== undefined) opts.maxConnections = Math.round(flags.maxConnections);
   if (flags.maxBuffer !== undefined) opts.maxBufferedBytesPerDirection = Math.round(flags.maxBuffer * 1024);
+  if (flags.maxBufferTotal !== undefined) opts.maxBufferedBytesTotal = Math.round(flags.maxBufferTotal * 1024 * 1024);
   if (flags.idleTimeout !== undefined) opts.idleTimeoutMicros = Math.round(flags.idleTimeout * 1e6);
   if (flags.holeTimeout !== undefined) opts.holeTimeoutMicros = Math.round(flags.holeTimeout * 1e6);
   return opts;

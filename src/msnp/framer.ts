@@ -40,6 +40,9 @@ const enum Mode {
 }
 
 const LF = 10;
+const NO_BYTES = new Uint8Array(0);
+/** Capacity of the carried-over line buffer kept between lines (command lines are far shorter). */
+const KEPT_PARTIAL_BYTES = 4096;
 const CR = 13;
 const SPACE = 32;
 
@@ -58,7 +61,7 @@ interface PendingCommand {
 export class DirectionFramer {
   private mode: Mode;
   /** Bytes of an incomplete line carried over from earlier chunks. */
-  private partial: Uint8Array = new Uint8Array(0);
+  private partial: Uint8Array = NO_BYTES;
   private partialLength = 0;
   private partialFirstPacket = 0;
   private pending: PendingCommand | null = null;
@@ -103,7 +106,7 @@ export class DirectionFramer {
       }
       if (this.mode === Mode.Discard) {
         this.skip(lf + 1 - pos, packet);
-        this.partialLength = 0;
+        this.dropPartial();
         this.mode = Mode.Hunt;
         pos = lf + 1;
         continue;
@@ -113,7 +116,7 @@ export class DirectionFramer {
       if (this.partialLength > 0) {
         line = this.joinPartial(bytes.subarray(pos, lf));
         firstPacket = this.partialFirstPacket;
-        this.partialLength = 0;
+        this.dropPartial();
       } else {
         line = bytes.subarray(pos, lf);
       }
@@ -154,7 +157,7 @@ export class DirectionFramer {
       // The rest of the hole swallowed the start of whatever followed the body.
     } else if (this.partialLength > 0) {
       this.skip(this.partialLength, this.partialFirstPacket);
-      this.partialLength = 0;
+      this.dropPartial();
     }
     this.mode = Mode.Hunt;
     this.skipReason = 'gap in the stream';
@@ -190,7 +193,7 @@ export class DirectionFramer {
       } else {
         this.skip(this.partialLength, this.partialFirstPacket);
       }
-      this.partialLength = 0;
+      this.dropPartial();
     }
     this.reportSkipped(packet, true);
   }
@@ -379,7 +382,7 @@ export class DirectionFramer {
     const need = this.partialLength + piece.length;
     if (need > this.limits.maxLineBytes) {
       this.overlong(need, this.partialFirstPacket, packet);
-      this.partialLength = 0;
+      this.dropPartial();
       this.mode = Mode.Discard;
       return;
     }
@@ -390,6 +393,13 @@ export class DirectionFramer {
     }
     this.partial.set(piece, this.partialLength);
     this.partialLength = need;
+    if (this.mode === Mode.Hunt && cannotStartCommand(this.partial, need)) {
+      // What a hunt would skip at the line end anyway, skipped now: garbage without line ends (a binary
+      // stream, zeros) is not carried up to maxLineBytes a connection.
+      this.skip(need, this.partialFirstPacket);
+      this.dropPartial();
+      this.mode = Mode.Discard;
+    }
   }
 
   /** A line over the length cap: not a command line. Said when it was expected to be one; skipped either way. */
@@ -406,6 +416,15 @@ export class DirectionFramer {
       this.skipReason = 'an over-long line';
     }
     this.skip(bytes, firstPacket);
+  }
+
+  /**
+   * Forgets the carried-over line. A buffer grown for a long one (up to maxLineBytes) is let go, or every
+   * connection that once saw a long run without a line end would keep that much for its lifetime.
+   */
+  private dropPartial(): void {
+    this.partialLength = 0;
+    if (this.partial.length > KEPT_PARTIAL_BYTES) this.partial = NO_BYTES;
   }
 
   private joinPartial(rest: Uint8Array): Uint8Array {
@@ -453,6 +472,19 @@ function verbOf(line: Uint8Array): string | null {
   const digits = isDigit(a) && isDigit(b) && isDigit(c);
   if (!upper && !digits) return null;
   return String.fromCharCode(a, b, c);
+}
+
+/** No line beginning with these `n` bytes can have a verb (see verbOf), so none can end a hunt. */
+function cannotStartCommand(b: Uint8Array, n: number): boolean {
+  const first = b[0] as number;
+  const upper = isUpper(first);
+  if (!upper && !isDigit(first)) return true;
+  for (let i = 1; i < n && i < 3; i++) {
+    const c = b[i] as number;
+    if (upper ? !isUpper(c) : !isDigit(c)) return true;
+  }
+  // The verb ends at a space, or at the line end (a CR only as the line's last byte).
+  return n > 3 && b[3] !== SPACE && !(b[3] === CR && n === 4);
 }
 
 function takesTrId(verb: string, dir: Direction): boolean {

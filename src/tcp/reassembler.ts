@@ -21,6 +21,11 @@ export interface ReassemblerOptions {
   isServerPort(port: number): boolean;
   /** Out-of-order bytes held per direction; each held segment also counts 64 bytes of bookkeeping. */
   maxBufferedBytesPerDirection?: number;
+  /**
+   * Out-of-order bytes held over all connections together (counted as above): over it, the hole that has
+   * waited longest is skipped, so that many connections with little loss each cannot exhaust memory.
+   */
+  maxBufferedBytesTotal?: number;
   /** Connections tracked at once; at the limit the least recently active one is closed as 'evicted'. */
   maxConnections?: number;
   /** Capture time without a segment after which a connection is closed as 'idle'. */
@@ -41,6 +46,7 @@ export interface ReassemblerOptions {
 
 export const DEFAULT_REASSEMBLER_LIMITS = {
   maxBufferedBytesPerDirection: 4 * 1024 * 1024,
+  maxBufferedBytesTotal: 64 * 1024 * 1024,
   maxConnections: 65_536,
   idleTimeoutMicros: 15 * 60 * 1_000_000,
   holeTimeoutMicros: 10 * 1_000_000,
@@ -232,6 +238,9 @@ function newStats(): ReassemblerStats {
 export class Reassembler {
   private readonly isServerPort: (port: number) => boolean;
   private readonly maxBuffered: number;
+  private readonly maxBufferedTotal: number;
+  /** Sum of every direction's pendingCost. */
+  private bufferedTotal = 0;
   private readonly maxConnections: number;
   private readonly idleTimeout: number;
   private readonly holeTimeout: number;
@@ -258,6 +267,7 @@ export class Reassembler {
     const d = DEFAULT_REASSEMBLER_LIMITS;
     this.isServerPort = opts.isServerPort;
     this.maxBuffered = Math.max(0, opts.maxBufferedBytesPerDirection ?? d.maxBufferedBytesPerDirection);
+    this.maxBufferedTotal = Math.max(0, opts.maxBufferedBytesTotal ?? d.maxBufferedBytesTotal);
     this.maxConnections = Math.max(1, opts.maxConnections ?? d.maxConnections);
     this.idleTimeout = opts.idleTimeoutMicros ?? d.idleTimeoutMicros;
     this.holeTimeout = opts.holeTimeoutMicros ?? d.holeTimeoutMicros;
@@ -268,6 +278,11 @@ export class Reassembler {
 
   get stats(): Readonly<ReassemblerStats> {
     return this.s;
+  }
+
+  /** Out-of-order bytes (with bookkeeping) held over all connections now. */
+  get bufferedBytes(): number {
+    return this.bufferedTotal;
   }
 
   push(seg: TcpSegment, out: StreamEvent[]): void {
@@ -371,6 +386,7 @@ export class Reassembler {
     // Waits are also checked on traffic, so results hardly depend on how often advanceTime runs.
     if (h.holed) this.expire(h, seg.packet, seg.tsMicros, out);
     if (o.holed) this.expire(o, seg.packet, seg.tsMicros, out);
+    if (this.bufferedTotal > this.maxBufferedTotal) this.relieveTotal(seg, out);
     if (flow.c2s.finished && flow.s2c.finished) this.close(flow, 'fin', seg.packet, seg.tsMicros, out);
   }
 
@@ -575,7 +591,7 @@ export class Reassembler {
 
   private hold(h: Half, start: number, bytes: Uint8Array, seg: TcpSegment, need: number): void {
     h.pending.push({ start, end: start + bytes.length, bytes, packet: seg.packet, tsMicros: seg.tsMicros, need });
-    h.pendingCost += bytes.length + CHUNK_OVERHEAD;
+    this.cost(h, bytes.length + CHUNK_OVERHEAD);
     if (h.pendingCost > this.s.maxBufferedBytes) this.s.maxBufferedBytes = h.pendingCost;
   }
 
@@ -609,7 +625,7 @@ export class Reassembler {
     let i = lo;
     const piece = (from: number, to: number): void => {
       merged.push({ start: from, end: to, bytes: b.slice(from - a, to - a), packet: seg.packet, tsMicros: seg.tsMicros, need });
-      h.pendingCost += to - from + CHUNK_OVERHEAD;
+      this.cost(h, to - from + CHUNK_OVERHEAD);
       added += to - from;
     };
     for (; i < p.length; i++) {
@@ -631,7 +647,7 @@ export class Reassembler {
         if (os > ch.start) merged.push(part(ch, ch.start, os));
         merged.push({ ...part(ch, os, oe), need });
         if (oe < ch.end) merged.push(part(ch, oe, ch.end));
-        h.pendingCost += CHUNK_OVERHEAD * ((os > ch.start ? 1 : 0) + (oe < ch.end ? 1 : 0));
+        this.cost(h, CHUNK_OVERHEAD * ((os > ch.start ? 1 : 0) + (oe < ch.end ? 1 : 0)));
         split = true;
       } else {
         if (need < ch.need) ch.need = need;
@@ -668,7 +684,7 @@ export class Reassembler {
       const ch = p[h.ph] as Chunk;
       if (ch.start > h.next || !h.mayDeliver(ch.need)) break;
       h.ph++;
-      h.pendingCost -= ch.bytes.length + CHUNK_OVERHEAD;
+      this.cost(h, -(ch.bytes.length + CHUNK_OVERHEAD));
       if (ch.end <= h.next) continue;
       const bytes = ch.start < h.next ? ch.bytes.subarray(h.next - ch.start) : ch.bytes;
       if (packet === OWN_FRAME) this.emitData(h, bytes, ch.packet, ch.tsMicros, out);
@@ -765,10 +781,10 @@ export class Reassembler {
       if (ch.start >= at) {
         p.pop();
         cut += ch.end - ch.start;
-        h.pendingCost -= ch.bytes.length + CHUNK_OVERHEAD;
+        this.cost(h, -(ch.bytes.length + CHUNK_OVERHEAD));
       } else {
         cut += ch.end - at;
-        h.pendingCost -= ch.end - at;
+        this.cost(h, -(ch.end - at));
         ch.bytes = ch.bytes.subarray(0, at - ch.start);
         ch.end = at;
         break;
@@ -826,6 +842,47 @@ export class Reassembler {
       this.unblock(h, 'buffer-limit', seg.packet, seg.tsMicros);
       this.pump(h.flow, OWN_FRAME, 0, out);
     }
+  }
+
+  /**
+   * All connections together hold too many out-of-order bytes: give up the holes that have waited longest
+   * (`holes` keeps the order in which directions started waiting) until they do not.
+   */
+  private relieveTotal(seg: TcpSegment, out: StreamEvent[]): void {
+    let reported: Half | null = null;
+    while (this.bufferedTotal > this.maxBufferedTotal) {
+      let oldest: Half | null = null;
+      for (const h of this.holes) {
+        if (h.ph < h.pending.length) {
+          oldest = h;
+          break;
+        }
+      }
+      if (oldest === null) return;
+      if (oldest !== reported) {
+        reported = oldest;
+        this.s.bufferLimitHits++;
+        this.report(
+          'tcp.total_buffer_limit',
+          'warning',
+          `${this.bufferedTotal} out-of-order bytes held over all connections (limit ${this.maxBufferedTotal}): skipping the hole that has waited longest`,
+          oldest.flow,
+          oldest.dir,
+          seg.packet,
+          seg.tsMicros,
+          { buffered: this.bufferedTotal, limit: this.maxBufferedTotal },
+        );
+      }
+      this.unblock(oldest, 'buffer-limit', seg.packet, seg.tsMicros);
+      this.pump(oldest.flow, OWN_FRAME, 0, out);
+      this.updateHole(oldest, seg.tsMicros);
+    }
+  }
+
+  /** Changes what `h` holds, and the total over all connections with it. */
+  private cost(h: Half, delta: number): void {
+    h.pendingCost += delta;
+    this.bufferedTotal += delta;
   }
 
   /**
@@ -917,7 +974,7 @@ export class Reassembler {
       }
       h.pending = [];
       h.ph = 0;
-      h.pendingCost = 0;
+      this.cost(h, -h.pendingCost);
       h.recent = null;
       h.recentLen = 0;
       if (h.holed) {

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Conversation, buildCapture } from '../support/capture-builder.js';
 import { projectRoot, runCli } from '../support/cli.js';
 
 const quickstart = join(projectRoot, 'fixtures/quickstart.pcapng');
@@ -129,6 +130,18 @@ describe('options that change the analysis', () => {
     const bad = await runCli(['read', '--max-buffer', 'lots', twn]);
     expect(bad.code).toBe(2);
     expectOneLineError(bad.stderr, /--max-buffer/);
+  });
+
+  it('--max-buffer-total bounds the out-of-order bytes of all connections together', async () => {
+    const lossy = (i: number) =>
+      new Conversation({ client: `10.0.0.${i}:4000`, server: '10.0.0.1:1863', startMicros: i * 10 }).handshake().client('PNG\r\n').lose('c2s', 5).client(`MSG 2 U 700\r\n${'x'.repeat(700)}`);
+    const file = join(scratch, 'lossy.pcap');
+    writeFileSync(file, buildCapture([...lossy(2).segments, ...lossy(3).segments]));
+    const tight = await runCli(['read', '--format', 'ndjson', '--max-buffer-total', '0.001', file]);
+    expect(tight.code).toBe(0);
+    expect(tight.stdout).toMatch(/"code":"tcp.total_buffer_limit".*"conn":1/);
+    const roomy = await runCli(['read', '--format', 'ndjson', file]);
+    expect(roomy.stdout).not.toMatch(/total_buffer_limit/);
   });
 
   it('--format stats prints the tables', async () => {

@@ -217,6 +217,29 @@ describe('framer limits and secrets', () => {
     }
   });
 
+  it('garbage without line ends after a gap is skipped as it comes, not carried: same report as in one chunk', () => {
+    const garbage = 'A'.repeat(40_000);
+    const tail = '\r\nPNG\r\n';
+    const whole = frame([
+      { dir: 'c2s', data: bytes('VER 1 MSNP8\r\n') },
+      { dir: 'c2s', data: bytes(garbage + tail), gapBefore: 7 },
+    ]);
+    const pieces = Array.from({ length: 40 }, (_, i) => bytes(garbage.slice(i * 1000, (i + 1) * 1000)));
+    const split = frame([
+      { dir: 'c2s', data: bytes('VER 1 MSNP8\r\n') },
+      { dir: 'c2s', data: pieces[0]!, gapBefore: 7 },
+      ...pieces.slice(1).map((data) => ({ dir: 'c2s' as const, data })),
+      { dir: 'c2s', data: bytes(tail) },
+    ]);
+    for (const r of [whole, split]) expect(r.commands.map((c) => c.verb)).toEqual(['VER', 'PNG']);
+    const resync = (r: typeof whole) => r.diags.filter((d) => d.code === 'msnp.resync').map((d) => ({ ...d, packet: 0 }));
+    expect(resync(split)).toEqual(resync(whole));
+    expect(resync(split)[0]?.details).toMatchObject({ bytes: garbage.length + 2 });
+    // White-box: the carried-over line buffer of the direction did not grow with the garbage.
+    const c2s = (split.framer as unknown as { c2s: { partial: Uint8Array } }).c2s;
+    expect(c2s.partial.length).toBeLessThanOrEqual(4096);
+  });
+
   it('a body announced large but cut short keeps exactly the bytes that came', () => {
     const { commands } = frame([{ dir: 'c2s', data: bytes('VER 1 MSNP8\r\nMSG 1 N 4000000\r\nhello') }]);
     const msg = commands.find((c) => c.verb === 'MSG');

@@ -246,7 +246,8 @@ function check(sc: Scenario, sweep: boolean): void {
   const exp = { c2s: expectedText(sc.dirs.c2s, masks.c2s, sc.handshake), s2c: expectedText(sc.dirs.s2c, masks.s2c, sc.handshake) };
   const anyData = masks.c2s.some(Boolean) || masks.s2c.some(Boolean);
   const { segments, need } = script(sc, masks);
-  const { events, diags } = reassemble(segmentsOf(segments), { sweep });
+  const { events, diags, reassembler } = reassemble(segmentsOf(segments), { sweep });
+  expect(reassembler.bufferedBytes, 'held bytes are all accounted for at the end').toBe(0);
   const conns = summarize(events);
   if (sc.acks === 'sent' && sc.handshake) {
     // Causality across directions: no byte is handed out before the bytes of the other side it acknowledged.

@@ -379,6 +379,24 @@ describe('limits', () => {
     expect(reassembler.stats.maxBufferedBytes).toBeLessThanOrEqual(1000 + 164);
   });
 
+  it('skips the hole that has waited longest when all connections together hold too much', () => {
+    const mk = (i: number) => new Conversation({ client: `10.0.0.${i}:4000`, server: SERVER, startMicros: i * 10 }).handshake().client('A').lose('c2s', 10).client('B'.repeat(1000));
+    const convs = [mk(1), mk(2), mk(3)];
+    const items = convs.flatMap((c) => c.segments);
+    const perHole = 1000 + 64; // bytes held behind each hole, with their bookkeeping
+    const { conns, diags, reassembler } = run(items, { maxBufferedBytesTotal: 2 * perHole + 100, noFinish: true });
+    expect(conns.map((c) => c.c2s)).toEqual([`A[gap 10]${'B'.repeat(1000)}`, 'A', 'A']);
+    expect(diags).toMatchObject([
+      { code: 'tcp.total_buffer_limit', severity: 'warning', conn: 1, dir: 'c2s', details: { buffered: 3 * perHole, limit: 2 * perHole + 100 } },
+      { code: 'tcp.gap', conn: 1, details: { reason: 'buffer-limit', bytes: 10 } },
+    ]);
+    expect(reassembler.bufferedBytes).toBe(2 * perHole);
+    // Under the limit nothing is skipped before the holes time out or the capture ends.
+    const calm = run(items, { maxBufferedBytesTotal: 3 * perHole, noFinish: true });
+    expect(calm.conns.map((c) => c.c2s)).toEqual(['A', 'A', 'A']);
+    expect(calm.diags).toEqual([]);
+  });
+
   it('evicts the least recently active connection at maxConnections', () => {
     const mk = (i: number) => new Conversation({ client: `10.0.0.${i}:4000`, server: SERVER, startMicros: i * 10 }).client(`c${i}`);
     const a = mk(1);
