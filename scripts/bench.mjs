@@ -5,6 +5,8 @@
 //   chat   what MSN traffic looks like: short commands and messages, bare ACKs, ~150 bytes a packet
 //   bulk   long chat messages only, no bare ACKs, ~800 bytes a packet (kind to per-packet costs)
 //   mixed  chat inside other TCP traffic (HTTP downloads, ~80% of the bytes), as in forensic captures
+//   holes  (only when asked for) every client loses 10 bytes after its first line and sends on: all the
+//          rest waits behind the holes, which measures the bound on out-of-order bytes, not speed
 // Sizes: BENCH_MB (default 300) plus a third of it, to show whether memory stays flat as the file grows.
 // Files go to $BENCH_DIR (default /tmp/msnsniff-bench); BENCH_TSHARK=0 skips tshark.
 
@@ -19,8 +21,8 @@ const benchDir = process.env.BENCH_DIR ?? '/tmp/msnsniff-bench';
 const targetMb = Number(process.env.BENCH_MB ?? 300);
 const profiles = (process.env.BENCH_PROFILE ?? 'chat,bulk,mixed').split(',');
 for (const p of profiles) {
-  if (p !== 'chat' && p !== 'bulk' && p !== 'mixed') {
-    console.error(`bench: unknown BENCH_PROFILE '${p}' (chat, bulk, mixed)`);
+  if (p !== 'chat' && p !== 'bulk' && p !== 'mixed' && p !== 'holes') {
+    console.error(`bench: unknown BENCH_PROFILE '${p}' (chat, bulk, mixed, holes)`);
     process.exit(2);
   }
 }
@@ -298,6 +300,18 @@ function otherSegment(file, o) {
   file.frame(frameHeader(o.clientIp, o.serverIp, o.clientPort, 80, o.cseq, o.sseq, 0x10, 0), EMPTY);
 }
 
+const HELD_LINE = enc.encode(`MSG 5 N 1400\r\n${'held behind a hole '.repeat(80)}`).subarray(0, MSS);
+
+/** holes: client data only; 10 bytes lost after the opening line, so everything after it is held. */
+function holesRound(file, c) {
+  if (!c.open) {
+    tcpHandshake(file, c);
+    send(file, c, true, enc.encode('VER 1 MSNP8 CVR0\r\n'));
+    c.cseq = (c.cseq + 10) >>> 0;
+  }
+  send(file, c, true, HELD_LINE);
+}
+
 /** Writes the capture unless a complete one is there; returns its packet count (kept in a sidecar file). */
 function generate(path, megabytes, profile) {
   const sidecar = `${path}.packets`;
@@ -312,6 +326,8 @@ function generate(path, megabytes, profile) {
     if (profile === 'bulk') {
       if (!c.open) handshake(file, c);
       chatRound(file, c, k);
+    } else if (profile === 'holes') {
+      holesRound(file, c);
     } else {
       if (!c.open) {
         tcpHandshake(file, c);

@@ -46,7 +46,7 @@ export interface ReassemblerOptions {
 
 export const DEFAULT_REASSEMBLER_LIMITS = {
   maxBufferedBytesPerDirection: 4 * 1024 * 1024,
-  maxBufferedBytesTotal: 64 * 1024 * 1024,
+  maxBufferedBytesTotal: 32 * 1024 * 1024,
   maxConnections: 65_536,
   idleTimeoutMicros: 15 * 60 * 1_000_000,
   holeTimeoutMicros: 10 * 1_000_000,
