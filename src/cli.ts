@@ -11,11 +11,7 @@ import { analyze } from './pipeline.js';
 import { makeReporter, OUTPUT_FORMATS, type OutputFormat } from './report/formats.js';
 import { TextOutput } from './report/output.js';
 import { limitHeapGrowth } from './memory.js';
-
-export const EXIT_OK = 0;
-export const EXIT_STRICT = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_INTERNAL = 3;
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, analysisExitCode } from './exit-codes.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -33,7 +29,7 @@ async function runRead(input: string, opts: ReadOptions): Promise<number> {
   const reporter = makeReporter(opts.format, output, { payload: opts.payload });
   const summary = await analyze((diag) => readCapture(input, diag), reporter, analysisOptions(opts.port, opts), output);
   await output.end();
-  return opts.strict && summary.diagnosticsBySeverity.error > 0 ? EXIT_STRICT : EXIT_OK;
+  return analysisExitCode(summary, opts.strict);
 }
 
 export function buildProgram(): Command {

@@ -11,6 +11,7 @@ import { liveBatches } from '../capture/live-batches.js';
 import { CaptureChild, type ChildEnd } from '../capture/live-child.js';
 import { DEFAULT_MAX_PENDING_BYTES, type LiveFileFormat } from '../capture/live-records.js';
 import { readCapture } from '../capture/source.js';
+import { EXIT_OK, EXIT_USAGE, analysisExitCode } from '../exit-codes.js';
 import { analyze } from '../pipeline.js';
 import { makeReporter, OUTPUT_FORMATS, type OutputFormat } from '../report/formats.js';
 import { type AnalysisFlags, addAnalysisFlags, analysisOptions, parsePortList } from './analysis-options.js';
@@ -120,7 +121,7 @@ async function runCapture(iface: string, opts: CaptureOptions): Promise<number> 
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
     tee?.close();
     // Ctrl-C before the capture process was up can kill it before it handles the signal: a stop, not a failure.
-    if (interrupted) return 0;
+    if (interrupted) return EXIT_OK;
     throw err;
   }
   const live = child;
@@ -147,9 +148,9 @@ async function runCapture(iface: string, opts: CaptureOptions): Promise<number> 
     if (opts.format === 'ndjson') process.stderr.write(`msnsniff: ${summaryLine(end, live.stopRequested, summary, tee)}\n`);
     if (!end.ok) {
       process.stderr.write(`msnsniff: ${end.message}\n`);
-      return 2;
+      return EXIT_USAGE;
     }
-    return opts.strict && summary.diagnosticsBySeverity.error > 0 ? 1 : 0;
+    return analysisExitCode(summary, opts.strict);
   } finally {
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
     // Normally the child has exited by now; after an internal error it may still be capturing.
