@@ -48,7 +48,7 @@ export function addAnalysisFlags(cmd: Command): Command {
     .option('--password <password>', 'a password to verify MD5 logins (MSNP2-7) against; repeatable', collect, [])
     .option('--max-connections <n>', 'TCP connections tracked at once; the least recently active is closed beyond it (default 65536)', positive('--max-connections'))
     .option('--max-buffer <KiB>', 'out-of-order bytes held per connection direction before a hole is skipped (default 4096 KiB)', positive('--max-buffer'))
-    .option('--max-buffer-total <MiB>', 'out-of-order bytes held over all connections before the oldest hole is skipped (default 32 MiB)', positive('--max-buffer-total'))
+    .option('--max-buffer-total <MiB>', 'out-of-order bytes held over all connections before the longest-waiting holes are skipped (default 32 MiB)', positive('--max-buffer-total'))
     .option('--idle-timeout <s>', 'capture-time seconds after which a silent connection is closed (default 900)', positive('--idle-timeout'))
     .option('--hole-timeout <s>', 'capture-time seconds a hole in a stream may wait for its bytes (default 10)', positive('--hole-timeout'))
     .addOption(

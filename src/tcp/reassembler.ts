@@ -22,8 +22,8 @@ export interface ReassemblerOptions {
   /** Out-of-order bytes held per direction; each held segment also counts 64 bytes of bookkeeping. */
   maxBufferedBytesPerDirection?: number;
   /**
-   * Out-of-order bytes held over all connections together (counted as above): over it, the hole that has
-   * waited longest is skipped, so that many connections with little loss each cannot exhaust memory.
+   * Out-of-order bytes held over all connections together (counted as above): over it, the direction that
+   * has been waiting longest has its holes skipped, so that many lossy connections cannot exhaust memory.
    */
   maxBufferedBytesTotal?: number;
   /** Connections tracked at once; at the limit the least recently active one is closed as 'evicted'. */
@@ -845,37 +845,34 @@ export class Reassembler {
   }
 
   /**
-   * All connections together hold too many out-of-order bytes: give up the holes that have waited longest
-   * (`holes` keeps the order in which directions started waiting) until they do not.
+   * All connections together hold too many out-of-order bytes: give up on the directions that started
+   * waiting first (`holes` keeps that order), skipping their holes until the total is under the cap.
    */
   private relieveTotal(seg: TcpSegment, out: StreamEvent[]): void {
-    let reported: Half | null = null;
-    while (this.bufferedTotal > this.maxBufferedTotal) {
-      let oldest: Half | null = null;
-      for (const h of this.holes) {
-        if (h.ph < h.pending.length) {
-          oldest = h;
-          break;
-        }
+    // One pass: a Set iterator goes on past entries deleted behind it.
+    for (const h of this.holes) {
+      if (this.bufferedTotal <= this.maxBufferedTotal) return;
+      if (h.ph === h.pending.length) continue; // only a FIN waits here: nothing held
+      this.s.bufferLimitHits++;
+      this.report(
+        'tcp.total_buffer_limit',
+        'warning',
+        `${this.bufferedTotal} out-of-order bytes held over all connections (limit ${this.maxBufferedTotal}): skipping the holes of the direction that has waited longest`,
+        h.flow,
+        h.dir,
+        seg.packet,
+        seg.tsMicros,
+        { buffered: this.bufferedTotal, limit: this.maxBufferedTotal },
+      );
+      const flow = h.flow;
+      while (this.bufferedTotal > this.maxBufferedTotal && h.ph < h.pending.length) {
+        this.unblock(h, 'buffer-limit', seg.packet, seg.tsMicros);
+        this.pump(flow, OWN_FRAME, 0, out);
       }
-      if (oldest === null) return;
-      if (oldest !== reported) {
-        reported = oldest;
-        this.s.bufferLimitHits++;
-        this.report(
-          'tcp.total_buffer_limit',
-          'warning',
-          `${this.bufferedTotal} out-of-order bytes held over all connections (limit ${this.maxBufferedTotal}): skipping the hole that has waited longest`,
-          oldest.flow,
-          oldest.dir,
-          seg.packet,
-          seg.tsMicros,
-          { buffered: this.bufferedTotal, limit: this.maxBufferedTotal },
-        );
-      }
-      this.unblock(oldest, 'buffer-limit', seg.packet, seg.tsMicros);
-      this.pump(oldest.flow, OWN_FRAME, 0, out);
-      this.updateHole(oldest, seg.tsMicros);
+      // The other direction's held bytes may have been waiting for these.
+      this.updateHole(flow.c2s, seg.tsMicros);
+      this.updateHole(flow.s2c, seg.tsMicros);
+      if (flow.c2s.finished && flow.s2c.finished) this.close(flow, 'fin', seg.packet, seg.tsMicros, out);
     }
   }
 
@@ -900,6 +897,8 @@ export class Reassembler {
    * the acked-hole grace (the other side's bytes it acknowledged are missing, or arrive far too late).
    */
   private expire(h: Half, packet: number, tsMicros: number, out: StreamEvent[]): void {
+    // Bytes of the other direction may have freed this one since it was last looked at.
+    this.updateHole(h, tsMicros);
     while (h.holed) {
       const front = h.pending[h.ph];
       const waiting = front !== undefined && front.start <= h.next;

@@ -397,6 +397,45 @@ describe('limits', () => {
     expect(calm.diags).toEqual([]);
   });
 
+  it('one sweep past the hole timeout skips the hole, and the reply that waited for those bytes follows', () => {
+    const conv = conversation().handshake().client('A').lose('c2s', 10).client('B'.repeat(100)).server('X');
+    const segs = segmentsOf(conv.segments);
+    const r = reassemble(segs, { noFinish: true });
+    r.reassembler.advanceTime(segs[segs.length - 1]!.tsMicros + 11_000_000, r.events);
+    expect(summarize(r.events).map((c) => [c.c2s, c.s2c])).toEqual([[`A[gap 10]${'B'.repeat(100)}`, 'X']]);
+    expect(r.diags.map((d) => [d.code, d.dir, (d.details as { bytes: number }).bytes])).toEqual([['tcp.gap', 'c2s', 10]]);
+  });
+
+  it('after the total cap frees a connection, its other direction is not left waiting for nothing', () => {
+    // The server's X acknowledges the client's bytes after the hole, so it waits for them; the cap frees both.
+    const a = new Conversation({ client: '10.0.0.2:4000', server: SERVER, startMicros: 0 }).handshake().client('A').lose('c2s', 10).client('B'.repeat(1000)).server('X');
+    const b = new Conversation({ client: '10.0.0.3:4000', server: SERVER, startMicros: 2500 }).handshake().client('A').lose('c2s', 10).client('C'.repeat(1000));
+    const segs = segmentsOf([...a.segments, ...b.segments].sort((x, y) => x.tsMicros - y.tsMicros));
+    const last = segs[segs.length - 1]!.tsMicros;
+    const r = reassemble(segs, { maxBufferedBytesTotal: 1500, noFinish: true });
+    r.reassembler.advanceTime(last + 11_000_000, r.events); // past the hole timeout
+    r.reassembler.finish(0, last + 12_000_000, r.events);
+    const conns = summarize(r.events);
+    expect(conns.map((c) => [c.c2s, c.s2c])).toEqual([
+      [`A[gap 10]${'B'.repeat(1000)}`, 'X'],
+      [`A[gap 10]${'C'.repeat(1000)}`, ''],
+    ]);
+    expect(r.diags.filter((d) => d.code === 'tcp.gap').map((d) => [d.conn, d.dir, (d.details as { bytes: number }).bytes])).toEqual([
+      [1, 'c2s', 10],
+      [2, 'c2s', 10],
+    ]);
+  });
+
+  it('a connection whose FINs the total cap lets through closes as fin at once', () => {
+    const a = new Conversation({ client: '10.0.0.2:4000', server: SERVER, startMicros: 0 }).handshake().client('A').lose('c2s', 10).client('B'.repeat(1000)).close();
+    const b = new Conversation({ client: '10.0.0.3:4000', server: SERVER, startMicros: 20_000 }).handshake().client('A').lose('c2s', 10).client('C'.repeat(1000));
+    const segs = segmentsOf([...a.segments, ...b.segments].sort((x, y) => x.tsMicros - y.tsMicros));
+    const r = reassemble(segs, { maxBufferedBytesTotal: 1500, noFinish: true });
+    const closes = r.events.filter((e) => e.kind === 'close');
+    expect(closes.map((e) => [e.conn.id, e.kind === 'close' && e.reason, e.packet])).toEqual([[1, 'fin', segs[segs.length - 1]!.packet]]);
+    expect(r.reassembler.stats.openConnections).toBe(1);
+  });
+
   it('evicts the least recently active connection at maxConnections', () => {
     const mk = (i: number) => new Conversation({ client: `10.0.0.${i}:4000`, server: SERVER, startMicros: i * 10 }).client(`c${i}`);
     const a = mk(1);
