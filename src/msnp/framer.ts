@@ -40,11 +40,11 @@ const enum Mode {
 }
 
 const LF = 10;
+const CR = 13;
+const SPACE = 32;
 const NO_BYTES = new Uint8Array(0);
 /** Capacity of the carried-over line buffer kept between lines (command lines are far shorter). */
 const KEPT_PARTIAL_BYTES = 4096;
-const CR = 13;
-const SPACE = 32;
 
 interface PendingCommand {
   verb: string;

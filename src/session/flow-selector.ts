@@ -40,6 +40,8 @@ interface Undecided {
   heldBytes: number;
   /** Where each sender's stream starts (`addr|port` → seq): ISN + 1 after a SYN, else its first data segment. */
   starts: Map<string, number>;
+  /** The sender of the SYN, once seen: an MSNP client speaks first, so its first bytes decide. */
+  client: string | null;
 }
 
 /** Data segments and bytes one undecided connection may hold before it is given up as not MSNP. */
@@ -47,6 +49,14 @@ const MAX_HELD_SEGMENTS = 16;
 const MAX_HELD_BYTES = 16 * 1024;
 /** Bytes held over all undecided connections together. */
 const MAX_HELD_TOTAL = 2 * 1024 * 1024;
+
+/** What a sender's first bytes say about a connection. */
+const enum Verdict {
+  Opening,
+  /** Not there yet, or still the start of a possible opening line. */
+  Wait,
+  NotMsnp,
+}
 
 export class FlowSelector {
   private readonly ports: Set<number>;
@@ -57,10 +67,11 @@ export class FlowSelector {
   /** Connections recognised by content (keyed both ways). */
   private readonly detected = new Set<string>();
   /**
-   * Connections whose first data was not an MSNP opening: later segments are not looked at, so an
-   * HTTP body or a file that happens to hold `VER 1 MSNP8` mid-stream is not mistaken for MSNP.
+   * Connections whose first data was not an MSNP opening, with their client's ISN (-1 if no SYN was
+   * seen): later segments are not looked at, so an HTTP body or a file that happens to hold `VER 1 MSNP8`
+   * mid-stream is not mistaken for MSNP. Only a SYN with another ISN (a new connection) clears one.
    */
-  private readonly rejected = new Set<string>();
+  private readonly rejected = new Map<string, number>();
   private readonly undecided = new Map<string, Undecided>();
   private heldTotal = 0;
   private readonly maxUndecided: number;
@@ -90,39 +101,52 @@ export class FlowSelector {
     const key = flowKey(seg);
     if (this.detected.has(key)) return 'follow';
     if (seg.payload.length === 0) {
-      if (seg.flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) this.handshake(key, seg);
+      if (seg.flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) this.control(key, seg);
       return 'skip';
     }
     if (this.rejected.has(key)) return 'skip';
-    // The opening line may arrive in several segments, in any order: judge the sender's first bytes in
-    // stream order, and wait (holding copies) while they are missing or still the start of an opening line.
-    const u = this.undecided.get(key) ?? this.open(key);
+    // The opening line may arrive in several segments, in any order: judge the first bytes in stream
+    // order, and wait (holding copies) while they are missing or still the start of an opening line.
+    const u = this.undecided.get(key);
     const sender = `${seg.srcAddr}|${seg.srcPort}`;
-    let start = u.starts.get(sender);
-    if (start === undefined) {
-      start = seg.seq; // joined mid-stream: the first data seen is taken as the start
-      u.starts.set(sender, start);
-    }
-    const head = streamHead(u.held, seg, sender, start);
-    if (head.length > 0 && looksLikeOpening(head)) {
+    // Joined mid-stream, the first data seen from a sender is taken as the start of its stream.
+    const start = u?.starts.get(sender) ?? seg.seq;
+    let verdict = judge(streamHead(u?.held ?? NONE, seg, sender, start));
+    // With the client known, only its bytes can rule a connection out: the server's may come first.
+    if (verdict === Verdict.NotMsnp && u !== undefined && u.client !== null && u.client !== sender) verdict = Verdict.Wait;
+    if (verdict === Verdict.Opening) {
       addBounded(this.detected, key);
-      this.replay = [...u.handshake, ...u.held];
-      this.forget(key, u);
+      this.replay = u === undefined ? [] : [...u.handshake, ...u.held];
+      if (u !== undefined) this.forget(key, u);
       return 'detected';
     }
-    if (head.length === 0 || (head.length < OPENING_PEEK && couldBeOpening(head))) {
-      const size = seg.payload.length;
-      if (u.held.length < MAX_HELD_SEGMENTS && u.heldBytes + size <= MAX_HELD_BYTES && this.heldTotal + size <= MAX_HELD_TOTAL) {
-        u.held.push(Object.assign({}, seg, { payload: Uint8Array.from(seg.payload) }));
-        u.heldBytes += size;
-        this.heldTotal += size;
-        return 'skip';
-      }
-    }
+    if (verdict === Verdict.Wait && this.hold(key, u, sender, start, seg)) return 'skip';
     // Not an opening line, or no opening line within what may be held.
-    this.forget(key, u);
-    addBounded(this.rejected, key);
+    this.reject(key, u);
     return 'skip';
+  }
+
+  /** Keeps a copy of the segment for replay; false when the bounds say the connection has had its chance. */
+  private hold(key: string, known: Undecided | undefined, sender: string, start: number, seg: TcpSegment): boolean {
+    const size = seg.payload.length;
+    if (this.heldTotal + size > MAX_HELD_TOTAL) return false;
+    const u = known ?? this.open(key);
+    if (u.held.length >= MAX_HELD_SEGMENTS || u.heldBytes + size > MAX_HELD_BYTES) return false;
+    if (!u.starts.has(sender)) u.starts.set(sender, start);
+    u.held.push(Object.assign({}, seg, { payload: Uint8Array.from(seg.payload) }));
+    u.heldBytes += size;
+    this.heldTotal += size;
+    return true;
+  }
+
+  private reject(key: string, u: Undecided | undefined): void {
+    let isn = -1;
+    if (u !== undefined) {
+      const clientStart = u.client !== null ? u.starts.get(u.client) : undefined;
+      if (clientStart !== undefined) isn = (clientStart - 1) >>> 0;
+      this.forget(key, u);
+    }
+    addBounded(this.rejected, key, isn);
   }
 
   /** A new undecided connection; the oldest is forgotten beyond the bound. */
@@ -131,7 +155,7 @@ export class FlowSelector {
       const oldest = this.undecided.entries().next().value;
       if (oldest !== undefined) this.forget(oldest[0], oldest[1]);
     }
-    const u: Undecided = { handshake: [], held: [], heldBytes: 0, starts: new Map() };
+    const u: Undecided = { handshake: [], held: [], heldBytes: 0, starts: new Map(), client: null };
     this.undecided.set(key, u);
     return u;
   }
@@ -141,24 +165,42 @@ export class FlowSelector {
     this.undecided.delete(key);
   }
 
-  private handshake(key: string, seg: TcpSegment): void {
+  /** A SYN, FIN or RST without data on a connection not judged yet. */
+  private control(key: string, seg: TcpSegment): void {
     const known = this.undecided.get(key);
     if (seg.flags & (TcpFlag.FIN | TcpFlag.RST)) {
       if (known !== undefined) this.forget(key, known);
       return;
     }
+    const sender = `${seg.srcAddr}|${seg.srcPort}`;
+    const start = (seg.seq + 1) >>> 0;
     const syn = !(seg.flags & TcpFlag.ACK);
     if (syn) {
-      // A new connection on the tuple: judged afresh.
-      if (known !== undefined) this.forget(key, known);
-      this.rejected.delete(key);
-    } else if (this.rejected.has(key)) return; // a late SYN-ACK of a connection already judged
-    const u = (syn ? undefined : known) ?? this.open(key);
-    u.starts.set(`${seg.srcAddr}|${seg.srcPort}`, (seg.seq + 1) >>> 0);
+      const rejectedIsn = this.rejected.get(key);
+      if (rejectedIsn !== undefined) {
+        if (rejectedIsn === seg.seq) return; // a retransmitted SYN of the connection already judged
+        this.rejected.delete(key); // a new connection on the tuple: judged afresh
+      } else if (known !== undefined && (known.starts.get(sender) ?? start) !== start) {
+        this.forget(key, known); // a new connection on the tuple (a repeated SYN keeps what is held)
+      }
+    } else if (this.rejected.has(key)) {
+      return; // a late SYN-ACK of a connection already judged
+    }
+    const u = this.undecided.get(key) ?? this.open(key);
+    u.starts.set(sender, start);
+    if (syn) u.client = sender;
     // A SYN and its SYN-ACK are all a replay needs. Kept without the payload view: even an empty view
     // would keep a whole capture read block alive.
     if (u.handshake.length < 4) u.handshake.push(Object.assign({}, seg, { payload: EMPTY }));
   }
+}
+
+const NONE: readonly TcpSegment[] = [];
+
+function judge(head: Uint8Array): Verdict {
+  if (head.length === 0) return Verdict.Wait;
+  if (looksLikeOpening(head)) return Verdict.Opening;
+  return head.length < OPENING_PEEK && couldBeOpening(head) ? Verdict.Wait : Verdict.NotMsnp;
 }
 
 /**
@@ -193,12 +235,15 @@ const EMPTY = new Uint8Array(0);
 /** Announced endpoints, detected and rejected connections remembered; the oldest are forgotten beyond this. */
 const MAX_FOLLOWED = 65536;
 
-function addBounded(set: Set<string>, key: string): void {
-  if (set.size >= MAX_FOLLOWED && !set.has(key)) {
-    const oldest = set.values().next().value;
-    if (oldest !== undefined) set.delete(oldest);
+function addBounded(set: Set<string>, key: string): void;
+function addBounded(map: Map<string, number>, key: string, value: number): void;
+function addBounded(store: Set<string> | Map<string, number>, key: string, value = 0): void {
+  if (store.size >= MAX_FOLLOWED && !store.has(key)) {
+    const oldest = store.keys().next().value;
+    if (oldest !== undefined) store.delete(oldest);
   }
-  set.add(key);
+  if (store instanceof Map) store.set(key, value);
+  else store.add(key);
 }
 
 function flowKey(seg: TcpSegment): string {

@@ -40,6 +40,14 @@ const SB: Line[] = [
   ['s2c', '208 5\r\n'],
   ['c2s', 'OUT\r\n'],
 ];
+/** A switchboard answered from an invitation (RNG) this capture does not hold: only its content says it is MSNP. */
+const SB_ANSWERED: Line[] = [
+  ['c2s', 'ANS 1 bob@example.com 849102291.520491113 11752013\r\n'],
+  ['s2c', 'IRO 1 1 1 alice@example.com Alice%20A.\r\n'],
+  ['s2c', 'ANS 1 OK\r\n'],
+  ['c2s', `MSG 2 N ${len(typing)}\r\n${typing}`],
+  ['c2s', 'OUT\r\n'],
+];
 
 interface Variation {
   /** Cut points, as fractions of each message, used to split it into segments. */
@@ -74,8 +82,10 @@ function script(lines: Line[], client: string, server: string, v: Variation, isn
   const keyed = data.map((s, i) => ({ s, k: v.order[i % Math.max(1, v.order.length)] ?? 0, i }));
   keyed.sort((x, y) => x.k - y.k || x.i - y.i);
   const shuffled = keyed.map((x) => x.s);
+  // Any segment may come twice, the handshake's too (a retransmitted SYN or SYN-ACK).
+  const all = [...conv.segments.slice(0, handshake), ...data];
   for (const d of v.dups) {
-    const seg = data[d % Math.max(1, data.length)];
+    const seg = all[d % all.length];
     if (seg !== undefined) shuffled.splice(d % (shuffled.length + 1), 0, { ...seg });
   }
   conv.segments.length = handshake;
@@ -89,16 +99,17 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /**
  * `byContent`: no MSNP ports at all (the NS is found by its opening line, however it is cut, the SB by
- * the XFR), and every IP datagram over 576 bytes fragmented: the detection's held segments and the
+ * the XFR, the answered SB by its ANS line), and every IP datagram over 576 bytes fragmented: the detection's held segments and the
  * fragment buffers must survive the reuse of the read blocks too.
  */
 async function commandsOf(v: Variation, byContent = false): Promise<string[]> {
   const ns = script(NS, '10.0.0.2:50000', '10.0.0.1:1863', v, 1000);
   const sb = script(SB, '10.0.0.2:50001', '10.0.0.1:1864', v, 0xfffffff0); // wraps around 2^32
-  const bytes = buildCapture([...ns, ...sb], { link: 'ethernet', format: 'pcapng', ...(byContent && { fragmentMtu: 576 }) });
+  const answered = script(SB_ANSWERED, '10.0.0.3:50002', '10.0.0.1:1865', v, 77_777);
+  const bytes = buildCapture([...ns, ...sb, ...answered], { link: 'ethernet', format: 'pcapng', ...(byContent && { fragmentMtu: 576 }) });
   const file = join(scratch, 'variation.pcapng');
   writeFileSync(file, bytes);
-  const ports = byContent ? [] : [1863, 1864];
+  const ports = byContent ? [] : [1863, 1864, 1865];
   const { text } = await runAnalysis(file, { format: 'ndjson', ports, read: { blockSize: 1024, poisonReusedBlocks: true }, payload: 'always' });
   return eventsOf(text, 'command').map((c) =>
     JSON.stringify([c.src, c.dir, c.verb, c.trId, c.args, c.payloadLength, c.payload ?? null, c.payloadMissing ?? 0, c.truncated ?? false]),
@@ -117,7 +128,7 @@ const variation: fc.Arbitrary<Variation> = fc.record({
 describe('decoded commands are independent of segmentation, order and duplication', () => {
   it('the unmodified script decodes completely', async () => {
     const cmds = await commandsOf(identity);
-    expect(cmds).toHaveLength(NS.length + SB.length + 7); // seven lines carry two commands each
+    expect(cmds).toHaveLength(NS.length + SB.length + 7 + SB_ANSWERED.length); // seven lines carry two commands each
     expect(cmds.join('\n')).not.toMatch(/"truncated":true|payloadMissing/);
   });
 

@@ -65,6 +65,36 @@ describe('content detection on other ports', () => {
     expect(eventsOf(text, 'diagnostic').filter((d) => d.severity !== 'info')).toEqual([]);
   });
 
+  it('a switchboard opening cut in two with the server reply captured between them is recognised', async () => {
+    const c = new Conversation({ client: '10.0.0.2:50001', server: '10.0.0.1:5001' });
+    c.handshake().client('USR 1 alice@example.com 17262740.1050826919.32308\r\n', { split: [20] }).server('USR 1 OK alice@example.com Alice\r\n').client('CAL 2 bob@example.com\r\n');
+    const [syn, synAck, ack, first, second, reply, ...rest] = c.segments;
+    c.segments.splice(0, c.segments.length, ...[syn, synAck, ack, first, reply, second, ...rest].map((s) => s!));
+    const { text } = await runAnalysis(buildCapture(c.segments), { format: 'ndjson' });
+    expect(eventsOf(text, 'command').map((e) => [e.dir, e.verb])).toEqual([
+      ['c2s', 'USR'],
+      ['s2c', 'USR'],
+      ['c2s', 'CAL'],
+    ]);
+  });
+
+  it('a repeated SYN keeps what was held, and does not reopen a connection judged not MSNP', async () => {
+    const c = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:5000' });
+    c.handshake().client('VER 1 MSNP8 CVR0\r\n', { split: [6] }).server('VER 1 MSNP8\r\n');
+    c.segments.splice(4, 0, { ...c.segments[0]! }); // the SYN again, between the two pieces
+    const held = await runAnalysis(buildCapture(c.segments), { format: 'ndjson' });
+    expect(eventsOf(held.text, 'command').map((e) => [e.dir, e.verb])).toEqual([
+      ['c2s', 'VER'],
+      ['s2c', 'VER'],
+    ]);
+    const d = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:5000' });
+    d.handshake().client('HELO example.com\r\n');
+    d.segments.push({ ...d.segments[0]! });
+    d.server('VER 1 MSNP8\r\n'); // MSNP-looking text later in a stream that was not MSNP
+    const rejected = await runAnalysis(buildCapture(d.segments), { format: 'ndjson' });
+    expect(eventsOf(rejected.text, 'command')).toEqual([]);
+  });
+
   it('holds a bounded number of segments while the first bytes are missing, then gives the connection up', async () => {
     const withPings = async (n: number): Promise<unknown[]> => {
       const c = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:5000' });
