@@ -40,7 +40,10 @@ interface Undecided {
   heldBytes: number;
   /** Where each sender's stream starts (`addr|port` → seq): ISN + 1 after a SYN, else its first data segment. */
   starts: Map<string, number>;
-  /** The sender of the SYN, once seen: an MSNP client speaks first, so its first bytes decide. */
+  /**
+   * The client (sender of the SYN, or receiver of the SYN-ACK; joined mid-stream, the first sender whose
+   * bytes may still be an opening line): an MSNP client speaks first, so only its first bytes decide.
+   */
   client: string | null;
 }
 
@@ -111,7 +114,8 @@ export class FlowSelector {
     const sender = `${seg.srcAddr}|${seg.srcPort}`;
     // Joined mid-stream, the first data seen from a sender is taken as the start of its stream.
     const start = u?.starts.get(sender) ?? seg.seq;
-    let verdict = judge(streamHead(u?.held ?? NONE, seg, sender, start));
+    const head = streamHead(u?.held ?? NONE, seg, sender, start);
+    let verdict = judge(head);
     // With the client known, only its bytes can rule a connection out: the server's may come first.
     if (verdict === Verdict.NotMsnp && u !== undefined && u.client !== null && u.client !== sender) verdict = Verdict.Wait;
     if (verdict === Verdict.Opening) {
@@ -120,23 +124,29 @@ export class FlowSelector {
       if (u !== undefined) this.forget(key, u);
       return 'detected';
     }
-    if (verdict === Verdict.Wait && this.hold(key, u, sender, start, seg)) return 'skip';
+    if (verdict === Verdict.Wait) {
+      const holding = this.hold(key, u, sender, start, seg);
+      if (holding !== null) {
+        if (holding.client === null && head.length > 0) holding.client = sender; // the start of an opening line
+        return 'skip';
+      }
+    }
     // Not an opening line, or no opening line within what may be held.
     this.reject(key, u);
     return 'skip';
   }
 
-  /** Keeps a copy of the segment for replay; false when the bounds say the connection has had its chance. */
-  private hold(key: string, known: Undecided | undefined, sender: string, start: number, seg: TcpSegment): boolean {
+  /** Keeps a copy of the segment for replay; null when the bounds say the connection has had its chance. */
+  private hold(key: string, known: Undecided | undefined, sender: string, start: number, seg: TcpSegment): Undecided | null {
     const size = seg.payload.length;
-    if (this.heldTotal + size > MAX_HELD_TOTAL) return false;
+    if (this.heldTotal + size > MAX_HELD_TOTAL) return null;
     const u = known ?? this.open(key);
-    if (u.held.length >= MAX_HELD_SEGMENTS || u.heldBytes + size > MAX_HELD_BYTES) return false;
+    if (u.held.length >= MAX_HELD_SEGMENTS || u.heldBytes + size > MAX_HELD_BYTES) return null;
     if (!u.starts.has(sender)) u.starts.set(sender, start);
     u.held.push(Object.assign({}, seg, { payload: Uint8Array.from(seg.payload) }));
     u.heldBytes += size;
     this.heldTotal += size;
-    return true;
+    return u;
   }
 
   private reject(key: string, u: Undecided | undefined): void {
@@ -189,6 +199,7 @@ export class FlowSelector {
     const u = this.undecided.get(key) ?? this.open(key);
     u.starts.set(sender, start);
     if (syn) u.client = sender;
+    else u.client ??= `${seg.dstAddr}|${seg.dstPort}`; // a SYN-ACK: its receiver
     // A SYN and its SYN-ACK are all a replay needs. Kept without the payload view: even an empty view
     // would keep a whole capture read block alive.
     if (u.handshake.length < 4) u.handshake.push(Object.assign({}, seg, { payload: EMPTY }));

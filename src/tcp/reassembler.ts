@@ -387,7 +387,8 @@ export class Reassembler {
     if (h.holed) this.expire(h, seg.packet, seg.tsMicros, out);
     if (o.holed) this.expire(o, seg.packet, seg.tsMicros, out);
     if (this.bufferedTotal > this.maxBufferedTotal) this.relieveTotal(seg, out);
-    if (flow.c2s.finished && flow.s2c.finished) this.close(flow, 'fin', seg.packet, seg.tsMicros, out);
+    // (relieveTotal may have closed it already.)
+    if (flow.closed === null && flow.c2s.finished && flow.s2c.finished) this.close(flow, 'fin', seg.packet, seg.tsMicros, out);
   }
 
   /** Capture time moved on: idle connections close, stale holes are skipped, closed 4-tuples are forgotten. */
@@ -473,6 +474,7 @@ export class Reassembler {
 
   /** Flushes both directions (holes become gaps), emits close, and keeps the 4-tuple in memory for leftovers. */
   private close(flow: Flow, reason: CloseReason, packet: number, tsMicros: number, out: StreamEvent[]): void {
+    if (flow.closed !== null) return;
     this.flush(flow, reason, packet, tsMicros, out);
     out.push({ kind: 'close', conn: flow.conn, reason, packet, tsMicros });
     flow.closed = reason;

@@ -68,14 +68,21 @@ describe('content detection on other ports', () => {
   it('a switchboard opening cut in two with the server reply captured between them is recognised', async () => {
     const c = new Conversation({ client: '10.0.0.2:50001', server: '10.0.0.1:5001' });
     c.handshake().client('USR 1 alice@example.com 17262740.1050826919.32308\r\n', { split: [20] }).server('USR 1 OK alice@example.com Alice\r\n').client('CAL 2 bob@example.com\r\n');
-    const [syn, synAck, ack, first, second, reply, ...rest] = c.segments;
-    c.segments.splice(0, c.segments.length, ...[syn, synAck, ack, first, reply, second, ...rest].map((s) => s!));
-    const { text } = await runAnalysis(buildCapture(c.segments), { format: 'ndjson' });
-    expect(eventsOf(text, 'command').map((e) => [e.dir, e.verb])).toEqual([
-      ['c2s', 'USR'],
-      ['s2c', 'USR'],
-      ['c2s', 'CAL'],
-    ]);
+    const [syn, synAck, ack, first, second, reply, ...rest] = c.segments.map((s) => s!);
+    const data = [first!, reply!, second!, ...rest];
+    const withSyn = [syn!, synAck!, ack!, ...data];
+    const synAckOnly = [synAck!, ack!, ...data]; // the SYN was not captured: the SYN-ACK says who the client is
+    for (const [what, segments] of [['SYN', withSyn], ['SYN-ACK only', synAckOnly]] as const) {
+      const { text } = await runAnalysis(buildCapture(segments), { format: 'ndjson' });
+      expect(eventsOf(text, 'command').map((e) => [e.dir, e.verb]), what).toEqual([
+        ['c2s', 'USR'],
+        ['s2c', 'USR'],
+        ['c2s', 'CAL'],
+      ]);
+    }
+    // Joined mid-stream: the side whose bytes may still be an opening line is taken as the client.
+    const { text } = await runAnalysis(buildCapture(data), { format: 'ndjson' });
+    expect(eventsOf(text, 'command').map((e) => e.verb)).toEqual(['USR', 'USR', 'CAL']);
   });
 
   it('a repeated SYN keeps what was held, and does not reopen a connection judged not MSNP', async () => {

@@ -436,6 +436,16 @@ describe('limits', () => {
     expect(r.reassembler.stats.openConnections).toBe(1);
   });
 
+  it('the total cap finishing the connection of the segment being handled closes it once', () => {
+    const c = new Conversation({ client: '10.0.0.2:4000', server: SERVER }).handshake().fin('s2c').client('A').lose('c2s', 10).client('B'.repeat(1000)).fin('c2s');
+    const fin = c.segments.pop()!;
+    const held = c.segments.pop()!;
+    c.segments.push(fin, held); // the client's FIN comes before its out-of-order bytes, which go over the cap
+    const r = reassemble(segmentsOf(c.segments), { maxBufferedBytesTotal: 500, noFinish: true });
+    expect(r.events.filter((e) => e.kind === 'close').map((e) => e.kind === 'close' && e.reason)).toEqual(['fin']);
+    expect(r.reassembler.stats.openConnections).toBe(0);
+  });
+
   it('evicts the least recently active connection at maxConnections', () => {
     const mk = (i: number) => new Conversation({ client: `10.0.0.${i}:4000`, server: SERVER, startMicros: i * 10 }).client(`c${i}`);
     const a = mk(1);
