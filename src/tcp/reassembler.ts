@@ -309,6 +309,7 @@ export class Reassembler {
     if (flow !== undefined && flow.closed !== null) {
       if (this.isLeftover(flow, seg, syn, hasData)) {
         this.s.afterClose++;
+        if (seg.payload.length > 0) this.lateBytes(flow, seg);
         return;
       }
       this.forget(flow);
@@ -518,6 +519,29 @@ export class Reassembler {
   }
 
   /** A SYN on a live connection that does not fit it: the 4-tuple was reused without a FIN or RST captured. */
+  /**
+   * A segment of a closed connection that carries bytes it never delivered (typically data the capture
+   * reordered behind the RST): they are dropped, and said so. Retransmissions of delivered bytes are not.
+   */
+  private lateBytes(flow: Flow, seg: TcpSegment): void {
+    const h = fromClient(flow, seg) ? flow.c2s : flow.s2c;
+    if (!h.started) return;
+    const at = seqToOffset(seg.seq, h.base, h.next);
+    const end = Math.min(at + seg.payload.length, h.finAt);
+    const from = Math.max(at, h.next);
+    if (end <= from) return;
+    this.report(
+      'tcp.data_after_close',
+      'warning',
+      `${end - from} bytes at stream offset ${from} arrived after the connection closed (${flow.closed}): dropped`,
+      flow,
+      h.dir,
+      seg.packet,
+      seg.tsMicros,
+      { bytes: end - from, offset: from, closed: flow.closed },
+    );
+  }
+
   private isNewConnection(flow: Flow, seg: TcpSegment): boolean {
     const h = fromClient(flow, seg) ? flow.c2s : flow.s2c;
     const o = h.other;

@@ -446,6 +446,15 @@ describe('limits', () => {
     expect(r.reassembler.stats.openConnections).toBe(0);
   });
 
+  it('bytes the capture reordered behind the RST are dropped and reported; a late retransmission is not', () => {
+    const conv = conversation().handshake().client('OUT\r\n').server('OUT\r\n').reset('c2s');
+    const [reply, rst] = conv.segments.splice(-2, 2);
+    conv.segments.push(rst!, reply!, { ...conv.segments[3]!, tsMicros: reply!.tsMicros + 1 }); // then the client's OUT again
+    const { conns, diags } = run(conv.segments);
+    expect(conns.map((c) => [c.c2s, c.s2c, c.close])).toEqual([['OUT\r\n', '', 'rst']]);
+    expect(diags).toMatchObject([{ code: 'tcp.data_after_close', severity: 'warning', dir: 's2c', details: { bytes: 5, offset: 0, closed: 'rst' } }]);
+  });
+
   it('evicts the least recently active connection at maxConnections', () => {
     const mk = (i: number) => new Conversation({ client: `10.0.0.${i}:4000`, server: SERVER, startMicros: i * 10 }).client(`c${i}`);
     const a = mk(1);
