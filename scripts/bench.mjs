@@ -15,6 +15,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, wri
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { msnp11ChallengeResponse } from '../dist/msnp/auth.js';
+import { mulberry32 } from './prng.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = process.env.BENCH_DIR ?? '/tmp/msnsniff-bench';
@@ -162,18 +163,6 @@ function chatRound(file, c, k) {
 // span segments, now and then a P2P data chunk. The shape of the reference file in ../shared/design/TOOLCHAIN.md
 // (about 150 bytes a packet, half of them bare ACKs).
 
-/** Small deterministic generator (mulberry32): the same file on every machine. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const WORDS = 'hi hey ok lol yes no sure brb back what when tonight tomorrow coming now? ünïcödé :) ;) :P the a is game file sent thanks see you later'.split(' ');
 
 function sentence(rand, words) {
@@ -318,7 +307,7 @@ function generate(path, megabytes, profile) {
   if (existsSync(path) && existsSync(sidecar) && statSync(path).size >= megabytes * 1e6) return Number(readFileSync(sidecar, 'utf8'));
   const file = new PcapFile(path);
   const conns = makeConnections();
-  const rand = prng(1863);
+  const rand = mulberry32(1863); // the same file on every machine
   const others = profile === 'mixed' ? makeOtherConnections() : [];
   let k = 0;
   while (file.size < megabytes * 1e6) {

@@ -388,8 +388,7 @@ export class Reassembler {
     if (h.holed) this.expire(h, seg.packet, seg.tsMicros, out);
     if (o.holed) this.expire(o, seg.packet, seg.tsMicros, out);
     if (this.bufferedTotal > this.maxBufferedTotal) this.relieveTotal(seg, out);
-    // (relieveTotal may have closed it already.)
-    if (flow.closed === null && flow.c2s.finished && flow.s2c.finished) this.close(flow, 'fin', seg.packet, seg.tsMicros, out);
+    if (flow.c2s.finished && flow.s2c.finished) this.close(flow, 'fin', seg.packet, seg.tsMicros, out);
   }
 
   /** Capture time moved on: idle connections close, stale holes are skipped, closed 4-tuples are forgotten. */
@@ -475,7 +474,7 @@ export class Reassembler {
 
   /** Flushes both directions (holes become gaps), emits close, and keeps the 4-tuple in memory for leftovers. */
   private close(flow: Flow, reason: CloseReason, packet: number, tsMicros: number, out: StreamEvent[]): void {
-    if (flow.closed !== null) return;
+    if (flow.closed !== null) return; // e.g. relieveTotal closed the flow of the segment being handled
     this.flush(flow, reason, packet, tsMicros, out);
     out.push({ kind: 'close', conn: flow.conn, reason, packet, tsMicros });
     flow.closed = reason;

@@ -3,6 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../scripts/prng.mjs';
 import { TCP, type ScriptSegment } from '../support/capture-builder.js';
 import { reassemble, segmentsOf, summarize } from './harness.js';
 
@@ -34,17 +35,6 @@ interface Scenario {
 
 /** A piece of the script before sequence and acknowledgement numbers are filled in. */
 type Piece = { dir: Dir; kind: 'data'; from: number; to: number } | { dir: Dir; kind: 'fin' } | { dir: Dir; kind: 'syn' | 'syn-ack' | 'ack' };
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function presentMask(m: DirModel): boolean[] {
   const mask = new Array<boolean>(m.data.length).fill(true);
