@@ -9,6 +9,10 @@
 // has delivered what that segment acknowledged, so a reply the capture shows before its request still comes
 // out after it. Every wait is bounded (holeTimeoutMicros for holes, ackedHoleGraceMicros for bytes the
 // receiver acknowledged and for waits on the other direction, the buffer cap, close, end of capture).
+//
+// An RST ends a connection at once, unless the capture has not yet shown bytes the RST says came before it
+// (see reset()): then the connection lingers for the acked-hole grace, so that bytes the capture reordered
+// behind the RST are still delivered.
 
 import { TcpFlag, type TcpSegment } from '../decode/segment.js';
 import type { Diagnostic, DiagnosticSink, Direction, Severity } from '../diag.js';
@@ -143,6 +147,8 @@ class Half {
   /** Offset of the FIN (= end of data), Infinity until one is seen. */
   finAt = Infinity;
   finTsMicros = 0;
+  /** finAt is where an RST said this direction ended (which may count a FIN after the data), not a FIN. */
+  finByReset = false;
   /** Highest offset known to have been sent: acknowledged by the peer, or cut by the capture's snaplen. */
   knownEnd = 0;
   /** When knownEnd last rose above next: since then the bytes at next are known sent but not seen. */
@@ -180,6 +186,13 @@ class Half {
     return this.finAt !== Infinity && this.next >= this.finAt;
   }
 
+  /** One past the last byte known of this direction: delivered, held, or up to its FIN. */
+  get end(): number {
+    let end = this.ph < this.pending.length ? Math.max(this.next, (this.pending[this.pending.length - 1] as Chunk).end) : this.next;
+    if (this.finAt !== Infinity && this.finAt > end) end = this.finAt;
+    return end;
+  }
+
   /** Everything before offset `need` has been delivered (or this direction has ended). */
   covers(need: number): boolean {
     return need <= this.next || this.finished;
@@ -201,6 +214,10 @@ class Flow implements ActivityNode {
   closed: CloseReason | null = null;
   lastTsMicros: number;
   lastPacket: number;
+  /** An RST was seen while bytes before it were missing: the connection waits for them (Reassembler.resets). */
+  resetting = false;
+  resetPacket = 0;
+  resetTsMicros = 0;
 
   // The client and server ends, copied flat for the per-packet comparisons.
   readonly clientAddr: string;
@@ -222,9 +239,24 @@ class Flow implements ActivityNode {
   }
 }
 
+function ended(flow: Flow): boolean {
+  return flow.c2s.finished && flow.s2c.finished;
+}
+
 /** The segment was sent by the flow's client (a flow whose two ends are equal counts as client to server). */
 function fromClient(flow: Flow, seg: TcpSegment): boolean {
   return seg.srcPort === flow.clientPort && seg.srcAddr === flow.clientAddr;
+}
+
+/**
+ * Where an RST's seq (or ack) says direction `h` ended: past its last byte known when believable, else that
+ * byte. A FIN seen says it better (the RST's number is one past it, counting the FIN).
+ */
+function resetEnd(h: Half, seq: number): number {
+  const known = h.end;
+  if (!h.started || h.finAt !== Infinity) return known;
+  const at = seqToOffset(seq, h.base, h.next);
+  return at > known && at - h.next <= MAX_ACK_AHEAD ? at : known;
 }
 
 function newStats(): ReassemblerStats {
@@ -255,6 +287,8 @@ export class Reassembler {
   private closedFlows = new ActivityList<Flow>();
   /** Directions with a hole, for the hole timeout sweep. */
   private readonly holes = new Set<Half>();
+  /** Connections reset while bytes before the RST were missing, oldest RST first. */
+  private readonly resets = new Set<Flow>();
   /** The flow of the previous segment: consecutive segments mostly share one, and this skips the table lookup. */
   private lastHit: Flow | null = null;
   private lastId = 0;
@@ -316,8 +350,10 @@ export class Reassembler {
       flow = undefined;
     }
     if (flow !== undefined && syn && !rst && this.isNewConnection(flow, seg)) {
-      this.s.portReuses++;
-      this.report('tcp.port_reuse', 'info', `new SYN on the 4-tuple of connection ${flow.conn.id}, which had not closed: closing it, opening a new connection`, flow, null, seg.packet, seg.tsMicros, { seq: seg.seq });
+      if (!flow.resetting) {
+        this.s.portReuses++;
+        this.report('tcp.port_reuse', 'info', `new SYN on the 4-tuple of connection ${flow.conn.id}, which had not closed: closing it, opening a new connection`, flow, null, seg.packet, seg.tsMicros, { seq: seg.seq });
+      }
       this.close(flow, 'idle', seg.packet, seg.tsMicros, out);
       this.forget(flow);
       flow = undefined;
@@ -338,7 +374,7 @@ export class Reassembler {
     const o = h.other;
 
     if (rst) {
-      this.close(flow, 'rst', seg.packet, seg.tsMicros, out);
+      this.reset(flow, h, seg, ack, out);
       return;
     }
     let dataSeq = seg.seq;
@@ -350,6 +386,9 @@ export class Reassembler {
         h.isnKnown = true;
       } else if (!h.isnKnown && seqToOffset(dataSeq, h.base, h.next) === 0) {
         // The SYN of a side joined mid-stream at its very first byte, arriving late: now the ISN is known.
+        h.isn = seg.seq;
+        h.isnKnown = true;
+      } else if (!h.isnKnown && h.next === 0 && h.gapPending === 0 && this.rebase(h, dataSeq)) {
         h.isn = seg.seq;
         h.isnKnown = true;
       } else if (!hasData && h.isnKnown && seg.seq === h.isn) {
@@ -388,7 +427,34 @@ export class Reassembler {
     if (h.holed) this.expire(h, seg.packet, seg.tsMicros, out);
     if (o.holed) this.expire(o, seg.packet, seg.tsMicros, out);
     if (this.bufferedTotal > this.maxBufferedTotal) this.relieveTotal(seg, out);
-    if (flow.c2s.finished && flow.s2c.finished) this.close(flow, 'fin', seg.packet, seg.tsMicros, out);
+    if (ended(flow)) this.close(flow, 'fin', seg.packet, seg.tsMicros, out);
+  }
+
+  /**
+   * A SYN arriving after bytes of its side that came later in the stream (the capture reordered it behind
+   * them, e.g. a server's reply ahead of its SYN-ACK), while none of those bytes has gone out yet (they
+   * wait for the request they acknowledge): the stream starts at the SYN, not at the first bytes seen.
+   * Every offset of `h` moves up by the distance, the other direction's waits on `h` with them.
+   */
+  private rebase(h: Half, start: number): boolean {
+    const delta = seqToOffset(h.base, start, 0);
+    if (delta <= 0 || delta >= NEAR_WINDOW) return false;
+    h.base = start;
+    for (let i = h.ph; i < h.pending.length; i++) {
+      const ch = h.pending[i] as Chunk;
+      ch.start += delta;
+      ch.end += delta;
+    }
+    if (h.finAt !== Infinity) h.finAt += delta;
+    if (h.knownEnd > 0) h.knownEnd += delta;
+    const o = h.other;
+    for (let i = o.ph; i < o.pending.length; i++) {
+      const ch = o.pending[i] as Chunk;
+      ch.need += delta;
+    }
+    o.waived += delta;
+    this.updateHole(h, h.flow.lastTsMicros);
+    return true;
   }
 
   /** Capture time moved on: idle connections close, stale holes are skipped, closed 4-tuples are forgotten. */
@@ -403,7 +469,12 @@ export class Reassembler {
       if (h.knownEnd > h.next) this.settle(h, 0, tsMicros, out);
       this.expire(h, 0, tsMicros, out);
       const f = h.flow;
-      if (f.closed === null && f.c2s.finished && f.s2c.finished) this.close(f, 'fin', f.lastPacket, tsMicros, out);
+      if (f.closed === null && ended(f)) this.close(f, 'fin', f.lastPacket, tsMicros, out);
+    }
+    // One pass: close() deletes from the set behind the iterator.
+    for (const f of this.resets) {
+      if (tsMicros - f.resetTsMicros < this.ackedGrace) break;
+      this.close(f, 'rst', f.resetPacket, f.resetTsMicros, out);
     }
   }
 
@@ -415,6 +486,7 @@ export class Reassembler {
     this.live = new ActivityList<Flow>();
     this.closedFlows = new ActivityList<Flow>();
     this.holes.clear();
+    this.resets.clear();
     this.lastHit = null;
   }
 
@@ -473,8 +545,20 @@ export class Reassembler {
   }
 
   /** Flushes both directions (holes become gaps), emits close, and keeps the 4-tuple in memory for leftovers. */
-  private close(flow: Flow, reason: CloseReason, packet: number, tsMicros: number, out: StreamEvent[]): void {
+  private close(flow: Flow, why: CloseReason, at: number, when: number, out: StreamEvent[]): void {
     if (flow.closed !== null) return; // e.g. relieveTotal closed the flow of the segment being handled
+    let reason = why;
+    let packet = at;
+    let tsMicros = when;
+    if (flow.resetting) {
+      // However the wait after the RST ends (bytes in, grace over, end of capture), the RST ended it.
+      this.resets.delete(flow);
+      if (reason !== 'evicted') {
+        reason = 'rst';
+        packet = flow.resetPacket;
+        tsMicros = flow.resetTsMicros;
+      }
+    }
     this.flush(flow, reason, packet, tsMicros, out);
     out.push({ kind: 'close', conn: flow.conn, reason, packet, tsMicros });
     flow.closed = reason;
@@ -517,7 +601,6 @@ export class Reassembler {
     return at > -NEAR_WINDOW && at < h.next + NEAR_WINDOW;
   }
 
-  /** A SYN on a live connection that does not fit it: the 4-tuple was reused without a FIN or RST captured. */
   /**
    * A segment of a closed connection that carries bytes it never delivered (typically data the capture
    * reordered behind the RST): they are dropped, and said so. Retransmissions of delivered bytes are not.
@@ -539,6 +622,44 @@ export class Reassembler {
       seg.tsMicros,
       { bytes: end - from, offset: from, closed: flow.closed },
     );
+  }
+
+  /**
+   * An RST from `h`'s side. Its seq is where its sender's bytes ended, its ack where the peer's had got to.
+   * When the capture has shown all of those (and nothing is held behind a hole), the connection closes now.
+   * Otherwise the missing bytes may only be reordered behind the RST (captures on multi-queue NICs, merged
+   * captures): each direction ends where the RST says (or at its last byte known), and the connection closes
+   * once both have delivered that far, or after the acked-hole grace, whichever is first (for a side not seen
+   * yet, or the peer of an RST without ACK, nothing says how far: the grace). Later bytes past those ends are
+   * dropped as after a FIN.
+   */
+  private reset(flow: Flow, h: Half, seg: TcpSegment, ack: boolean, out: StreamEvent[]): void {
+    if (flow.resetting) return; // a repeated RST: the first one's ends stand
+    const o = h.other;
+    const hEnd = resetEnd(h, seg.seq);
+    const oEnd = ack ? resetEnd(o, seg.ack) : o.end;
+    // A side not seen yet (joined mid-stream) may have bytes reordered behind the RST too: the RST names its
+    // end (seq), or acknowledged some of it, but where its stream starts is unknown. Wait for it as well.
+    // An RST without ACK answers a segment of the peer that acknowledged up to the RST's seq: if none such
+    // has been seen, that segment (and the bytes it carried) may still come.
+    const unseen = !h.started || (ack ? !o.started : seqToOffset(seg.seq, h.base, h.next) > h.knownEnd);
+    if (!unseen && hEnd <= h.next && oEnd <= o.next && h.ph === h.pending.length && o.ph === o.pending.length) {
+      this.close(flow, 'rst', seg.packet, seg.tsMicros, out);
+      return;
+    }
+    flow.resetting = true;
+    flow.resetPacket = seg.packet;
+    flow.resetTsMicros = seg.tsMicros;
+    this.resets.add(flow);
+    // Without an ACK nothing says where the peer's bytes end: they are taken until the grace is over.
+    const ends = ack ? ([[h, hEnd], [o, oEnd]] as const) : ([[h, hEnd]] as const);
+    for (const [x, end] of ends) {
+      if (!x.started || x.finAt !== Infinity) continue;
+      this.fin(x, end, seg);
+      x.finByReset = true;
+    }
+    this.updateHole(h, seg.tsMicros);
+    this.updateHole(o, seg.tsMicros);
   }
 
   private isNewConnection(flow: Flow, seg: TcpSegment): boolean {
@@ -793,8 +914,13 @@ export class Reassembler {
   }
 
   private fin(h: Half, at: number, seg: TcpSegment): void {
-    if (h.finAt !== Infinity) return; // a retransmitted FIN, or a conflicting one: the first stands
     if (at < h.next) return; // before bytes already delivered: a stale FIN, not this stream's end
+    if (h.finAt !== Infinity) {
+      // A retransmitted FIN, or a conflicting one: the first stands. But an RST sent after a FIN has the FIN's
+      // sequence number + 1: a FIN the capture reordered behind it says where the data really ended.
+      if (!h.finByReset || at >= h.finAt) return;
+      h.finByReset = false;
+    }
     h.finAt = at;
     h.finTsMicros = seg.tsMicros;
     // Held bytes past the FIN cannot be stream data.
@@ -824,7 +950,8 @@ export class Reassembler {
 
   private afterFin(h: Half, offset: number, bytes: number, packet: number, tsMicros: number): void {
     this.s.bytesAfterFin += bytes;
-    this.report('tcp.data_after_fin', 'warning', `${bytes} bytes past the FIN (stream offset ${offset}) dropped`, h.flow, h.dir, packet, tsMicros, { offset, bytes });
+    const end = h.flow.resetting ? 'the end the RST gave' : 'the FIN';
+    this.report('tcp.data_after_fin', 'warning', `${bytes} bytes past ${end} (stream offset ${offset}) dropped`, h.flow, h.dir, packet, tsMicros, { offset, bytes });
   }
 
   private known(h: Half, end: number, tsMicros: number): void {
@@ -897,7 +1024,7 @@ export class Reassembler {
       // The other direction's held bytes may have been waiting for these.
       this.updateHole(flow.c2s, seg.tsMicros);
       this.updateHole(flow.s2c, seg.tsMicros);
-      if (flow.c2s.finished && flow.s2c.finished) this.close(flow, 'fin', seg.packet, seg.tsMicros, out);
+      if (ended(flow)) this.close(flow, 'fin', seg.packet, seg.tsMicros, out);
     }
   }
 

@@ -31,10 +31,12 @@ interface Scenario {
    * ACKs ahead of the data they acknowledge (only used with every byte present).
    */
   acks: 'seen' | 'sent';
+  /** The side that ends the connection with an RST after everything else it sent (every byte present only). */
+  rst: Dir | null;
 }
 
 /** A piece of the script before sequence and acknowledgement numbers are filled in. */
-type Piece = { dir: Dir; kind: 'data'; from: number; to: number } | { dir: Dir; kind: 'fin' } | { dir: Dir; kind: 'syn' | 'syn-ack' | 'ack' };
+type Piece = { dir: Dir; kind: 'data'; from: number; to: number } | { dir: Dir; kind: 'fin' | 'rst' } | { dir: Dir; kind: 'syn' | 'syn-ack' | 'ack' };
 
 function presentMask(m: DirModel): boolean[] {
   const mask = new Array<boolean>(m.data.length).fill(true);
@@ -144,6 +146,10 @@ function script(sc: Scenario, masks: Record<Dir, boolean[]>): Script {
     }
     schedule.push({ p, ack });
   }
+  if (sc.rst !== null) {
+    // The RST leaves last: its seq and ack count both sides' data and FINs (an RST after a FIN is one past it).
+    schedule.push({ p: { dir: sc.rst, kind: 'rst' }, ack: sent[other(sc.rst)] + (finSent[other(sc.rst)] ? 1 : 0) });
+  }
 
   const arrival = [...schedule];
   for (let i = arrival.length - 1; i > 0; i--) {
@@ -162,7 +168,7 @@ function script(sc: Scenario, masks: Record<Dir, boolean[]>): Script {
       const lowest = pieces.findIndex((p) => p.dir === dir && p.kind === 'data' && p.from === (runs[0] as [number, number])[0]);
       if (lowest > first) [pieces[first], pieces[lowest]] = [pieces[lowest] as Piece, pieces[first] as Piece];
     }
-    // A FIN cannot open a connection; the first segment carries data.
+    // A FIN or an RST cannot open a connection; the first segment carries data.
     const firstData = pieces.findIndex((p) => p.kind === 'data');
     if (firstData > 0) pieces.unshift(...pieces.splice(firstData, 1));
   } else {
@@ -204,8 +210,12 @@ function script(sc: Scenario, masks: Record<Dir, boolean[]>): Script {
       seq = (start(d) + sc.dirs[d].data.length) >>> 0;
       flags = TCP.FIN | TCP.ACK;
       finSeen[d] = true;
+    } else if (p.kind === 'rst') {
+      seq = (start(d) + sc.dirs[d].data.length + (sc.dirs[d].fin ? 1 : 0)) >>> 0;
+      flags = TCP.RST | TCP.ACK;
     }
-    const ack = p.kind === 'syn' ? 0 : p.kind === 'syn-ack' ? start(other(d)) : ackOf(p);
+    const ack =
+      p.kind === 'syn' ? 0 : p.kind === 'syn-ack' ? start(other(d)) : p.kind === 'rst' ? (start(other(d)) + (ackSent.get(p) ?? 0)) >>> 0 : ackOf(p);
     // 100 µs apart: the whole capture stays well inside the acked-hole grace and the hole timeout.
     out.push({ dir: d, src: ENDS[d], dst: ENDS[other(d)], seq, ack, flags, window: 65535, payload, tsMicros: (ts += 100) });
   }
@@ -229,6 +239,7 @@ const scenarioArb = (lossy: boolean): fc.Arbitrary<Scenario> =>
     maxPiece: fc.constantFrom(1, 7, 64, 300, 1460),
     duplicates: fc.integer({ min: 0, max: 6 }),
     acks: lossy ? fc.constant('seen' as const) : fc.constantFrom('seen' as const, 'sent' as const),
+    rst: lossy ? fc.constant(null) : fc.constantFrom(null, 'c2s' as const, 's2c' as const),
   });
 
 function check(sc: Scenario, sweep: boolean): void {
@@ -259,12 +270,14 @@ function check(sc: Scenario, sweep: boolean): void {
   const holes = exp.c2s.gaps + exp.s2c.gaps;
   const allFinished = sc.dirs.c2s.fin && sc.dirs.s2c.fin && holes === 0;
   expect(conns).toHaveLength(1);
-  expect(conns[0]).toMatchObject({ c2s: exp.c2s.text, s2c: exp.s2c.text, midStream: !sc.handshake, close: allFinished ? 'fin' : 'end-of-capture' });
+  // Both FINs and an RST: whichever the capture shows last ends the connection.
+  const close = sc.rst !== null ? (allFinished ? expect.stringMatching(/^(fin|rst)$/) : 'rst') : allFinished ? 'fin' : 'end-of-capture';
+  expect(conns[0]).toMatchObject({ c2s: exp.c2s.text, s2c: exp.s2c.text, midStream: !sc.handshake, close });
   expect(diags.map((d) => d.code)).toEqual(new Array<string>(holes).fill('tcp.gap'));
 }
 
 describe('output does not depend on segmentation, order or duplication', () => {
-  it('every byte present: the same bytes per direction, no gaps, whatever the arrival (ACKs ahead of data too)', () => {
+  it('every byte present: the same bytes per direction, no gaps, whatever the arrival (ACKs ahead of data, data behind the RST too)', () => {
     fc.assert(
       fc.property(scenarioArb(false), fc.boolean(), (sc, sweep) => check(sc, sweep)),
       { numRuns: 300 },

@@ -446,13 +446,42 @@ describe('limits', () => {
     expect(r.reassembler.stats.openConnections).toBe(0);
   });
 
-  it('bytes the capture reordered behind the RST are dropped and reported; a late retransmission is not', () => {
+  it('bytes the capture reordered behind the RST are still delivered, and the close is the RST', () => {
     const conv = conversation().handshake().client('OUT\r\n').server('OUT\r\n').reset('c2s');
     const [reply, rst] = conv.segments.splice(-2, 2);
     conv.segments.push(rst!, reply!, { ...conv.segments[3]!, tsMicros: reply!.tsMicros + 1 }); // then the client's OUT again
-    const { conns, diags } = run(conv.segments);
-    expect(conns.map((c) => [c.c2s, c.s2c, c.close])).toEqual([['OUT\r\n', '', 'rst']]);
-    expect(diags).toMatchObject([{ code: 'tcp.data_after_close', severity: 'warning', dir: 's2c', details: { bytes: 5, offset: 0, closed: 'rst' } }]);
+    const segs = segmentsOf(conv.segments);
+    const r = reassemble(segs, { sweep: true, noFinish: true });
+    expect(summarize(r.events).map((c) => [c.c2s, c.s2c, c.close])).toEqual([['OUT\r\n', 'OUT\r\n', 'rst']]);
+    expect(r.diags).toEqual([]);
+    // The close is stamped with the RST's frame, and came as soon as the reply was in (no end of capture needed).
+    expect(r.events.filter((e) => e.kind === 'close').map((e) => e.packet)).toEqual([segs[4]!.packet]);
+    expect(r.reassembler.stats.afterClose).toBe(1); // the retransmitted OUT
+  });
+
+  it('an RST closes at once when nothing before it is missing', () => {
+    const conv = conversation().handshake().client('OUT\r\n').server('OUT\r\n').reset('c2s').server('late');
+    const segs = segmentsOf(conv.segments);
+    const r = reassemble(segs, { noFinish: true });
+    expect(r.events.filter((e) => e.kind === 'close').map((e) => [e.kind === 'close' && e.reason, e.packet])).toEqual([['rst', segs[5]!.packet]]);
+    expect(r.diags).toMatchObject([{ code: 'tcp.data_after_close', dir: 's2c', details: { bytes: 4, offset: 5, closed: 'rst' } }]);
+  });
+
+  it('after an RST, bytes that never come are waited for one acked-hole grace, then skipped as reset', () => {
+    // The server's reply is lost; the client's RST acknowledges it, so it was sent.
+    const conv = conversation().handshake().client('OUT\r\n').lose('s2c', 'OUT\r\n').reset('c2s').wait(500_000).client('x').wait(600_000).ack('c2s');
+    const segs = segmentsOf(conv.segments);
+    const r = reassemble(segs, { sweep: true, noFinish: true });
+    const c = summarize(r.events);
+    expect(c.map((x) => [x.c2s, x.s2c, x.close])).toEqual([['OUT\r\n', '[gap 5]', 'rst']]);
+    // Bytes past where the RST said the client's stream ended are not stream data.
+    expect(codes(r.diags)).toEqual(['tcp.data_after_fin', 'tcp.gap']);
+    expect(r.diags[0]!.message).toContain('past the end the RST gave');
+    expect(r.diags[1]).toMatchObject({ packet: segs[4]!.packet, details: { bytes: 5, offset: 0, reason: 'rst' } });
+    // Closed by the sweep at the last segment, 1.1 s after the RST; stamped with the RST's frame.
+    const close = r.events.find((e) => e.kind === 'close')!;
+    expect(close.packet).toBe(segs[4]!.packet);
+    expect(r.events.indexOf(close)).toBe(r.events.length - 1);
   });
 
   it('evicts the least recently active connection at maxConnections', () => {
@@ -492,8 +521,9 @@ describe('limits', () => {
 
 describe('connection life cycle', () => {
   it('closes on RST, flushing holes, and ignores what follows of the old connection', () => {
-    const conv = conversation().handshake().client('AAA').lose('c2s', 2).client('CCC').reset('s2c').retransmit(4).ack('c2s');
-    const { conns, diags, reassembler } = run(conv.segments);
+    // The RST finds a hole: it closes the connection once the grace for the missing bytes is over.
+    const conv = conversation().handshake().client('AAA').lose('c2s', 2).client('CCC').reset('s2c').wait(1_100_000).retransmit(4).ack('c2s');
+    const { conns, diags, reassembler } = run(conv.segments, { sweep: true });
     expect(conns).toEqual([expect.objectContaining({ c2s: 'AAA[gap 2]CCC', s2c: '', close: 'rst' })]);
     expect(diags).toMatchObject([{ code: 'tcp.gap', details: { reason: 'rst' } }]);
     expect(reassembler.stats.afterClose).toBe(2);
@@ -532,6 +562,15 @@ describe('connection life cycle', () => {
     // The late SYN told the ISN, so the second copy is known for a retransmission.
     expect(reassembler.stats.retransmissions).toBe(1);
     expect(run([syn!, synAck!, ack!, hello!, synAgain!]).reassembler.stats.retransmissions).toBe(1);
+  });
+
+  it('a SYN-ACK the capture shows after later bytes of the server still starts the server stream', () => {
+    const conv = conversation().handshake().client('GET\r\n').server('HTTP 200\r\n').server('VER 1\r\n');
+    const [syn, synAck, ack, get, http, ver] = conv.segments;
+    // The second reply arrives first: it waits for the request it acknowledges, and the SYN-ACK then moves it.
+    const { conns, diags } = run([syn!, ver!, synAck!, ack!, get!, http!]);
+    expect(conns).toMatchObject([{ c2s: 'GET\r\n', s2c: 'HTTP 200\r\nVER 1\r\n', midStream: false, close: 'end-of-capture' }]);
+    expect(diags).toEqual([]);
   });
 
   it('data after close without a SYN, far from the old bytes, is a new mid-stream connection', () => {
