@@ -1,5 +1,6 @@
 // The flow table (found from either direction) and the activity list (coldest first).
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ActivityList, type ActivityNode, FlowTable } from '../../src/tcp/flow.js';
 
@@ -23,6 +24,47 @@ describe('FlowTable', () => {
     t.set('a', 65535, 'b', 0, 1);
     t.set('a', 0, 'b', 65535, 2);
     expect([t.get('a', 65535, 'b', 0), t.get('a', 0, 'b', 65535), t.get('b', 0, 'a', 65535)]).toEqual([1, 2, 1]);
+  });
+});
+
+describe('FlowTable against a plain Map of string keys', () => {
+  // Few addresses and ports, so that tuples collide in the lookup cache and are reused after deletes.
+  const end = fc.record({ addr: fc.constantFrom('10.0.0.1', '10.0.0.2', '::1'), port: fc.constantFrom(0, 1863, 1864, 50000, 65535) });
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('set' as const), a: end, b: end, value: fc.nat(5) }),
+    fc.record({ kind: fc.constant('delete' as const), a: end, b: end }),
+    fc.record({ kind: fc.constant('get' as const), a: end, b: end }),
+    fc.record({ kind: fc.constant('clear' as const) }),
+  );
+
+  it('answers every lookup as the reference does, whatever was set, replaced, deleted or cleared before', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const t = new FlowTable<number>();
+        const ref = new Map<string, number>();
+        const key = (a: { addr: string; port: number }, b: { addr: string; port: number }) => `${a.addr}|${a.port}|${b.addr}|${b.port}`;
+        for (const o of ops) {
+          if (o.kind === 'clear') {
+            t.clear();
+            ref.clear();
+          } else if (o.kind === 'set') {
+            t.set(o.a.addr, o.a.port, o.b.addr, o.b.port, o.value);
+            ref.set(key(o.a, o.b), o.value);
+            ref.set(key(o.b, o.a), o.value);
+          } else if (o.kind === 'delete') {
+            t.delete(o.a.addr, o.a.port, o.b.addr, o.b.port);
+            ref.delete(key(o.a, o.b));
+            ref.delete(key(o.b, o.a));
+          }
+          // Every kind of step is followed by a lookup of its tuple, in both directions.
+          if (o.kind !== 'clear') {
+            expect(t.get(o.a.addr, o.a.port, o.b.addr, o.b.port)).toBe(ref.get(key(o.a, o.b)));
+            expect(t.get(o.b.addr, o.b.port, o.a.addr, o.a.port)).toBe(ref.get(key(o.b, o.a)));
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
