@@ -33,6 +33,11 @@ export interface AnalysisOptions {
   maxConnections?: number;
   idleTimeoutMicros?: number;
   holeTimeoutMicros?: number;
+  /**
+   * Live capture whose filter passes only these TCP ports: a switchboard announced on another port is
+   * reported once per port, since none of its traffic will reach the analysis. Unset: no such filter.
+   */
+  capturedPorts?: readonly number[];
 }
 
 /** Opens the packet source; diagnostics of the capture reader go to `diag`. */
@@ -85,7 +90,21 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
   const selector = new FlowSelector({ ports: opts.ports, detect: opts.detect ?? true });
   /** Per open connection (TCP, or a gateway session inside one): its framer and what was seen of it. */
   const framers = new Map<number, OpenConnection>();
-  const tracker = new SessionTracker(diag, (e) => selector.expect(e.host, e.port));
+  const filteredOut = new Set<number>();
+  const tracker = new SessionTracker(diag, (e) => {
+    selector.expect(e.host, e.port);
+    const captured = opts.capturedPorts;
+    if (captured === undefined || captured.includes(e.port) || filteredOut.has(e.port)) return;
+    filteredOut.add(e.port);
+    diag({
+      code: 'capture.port_filtered',
+      severity: 'warning',
+      message: `the switchboard ${e.host}:${e.port} that ${e.via} announced is outside the capture filter (TCP ports ${captured.join(', ')}): its traffic is not captured; capture with --port ${[...captured, e.port].join(',')} (or -f tcp)`,
+      packet: e.packet,
+      conn: e.nsConn,
+      details: { host: e.host, port: e.port, via: e.via, capturedPorts: captured.join(',') },
+    });
+  });
   const interpreter = new CommandInterpreter(diag, { showSecrets: opts.showSecrets ?? false, passwords: opts.passwords ?? [] });
   const commandSink = {
     command(cmd: MsnpCommand): void {

@@ -137,7 +137,8 @@ async function runCapture(iface: string, opts: CaptureOptions): Promise<number> 
     const summary = await analyze(
       (diag) => liveBatches(readCapture(stream, diag, { name: 'the capture process output' }), live, diag),
       reporter,
-      analysisOptions(opts.port, opts),
+      // A filter built from --port passes no other port: say so when a switchboard is announced elsewhere.
+      { ...analysisOptions(opts.port, opts), ...(opts.filter === undefined && { capturedPorts: opts.port }) },
       output,
     );
     await output.end();

@@ -108,6 +108,21 @@ describe.skipIf(unavailable !== null)(`live capture on lo${unavailable ? ` (skip
     expect(readFileSync(file).readUInt32LE(0)).toBe(0x0a0d0d0a);
   });
 
+  it('warns when the NS announces a switchboard on a port the capture filter does not pass', async () => {
+    const run = startCli(built.cli, ['capture', 'lo', '--port', String(peers.nsPort), '--format', 'ndjson']);
+    await run.waitFor(/capturing on lo/);
+    await peers.runSession();
+    await until(() => closes(run.stdout()) >= 1);
+    run.child.kill('SIGINT');
+    expect((await run.exit).code).toBe(0);
+    const all = events(run.stdout());
+    expect(all.filter((e) => e.type === 'diagnostic' && e.code === 'capture.port_filtered')).toMatchObject([
+      { severity: 'warning', details: { host: '127.0.0.1', port: peers.sbPort, via: 'XFR', capturedPorts: String(peers.nsPort) } },
+    ]);
+    // Nothing of the switchboard got through the filter.
+    expect(all.filter((e) => e.type === 'connection' && e.event === 'open')).toHaveLength(1);
+  });
+
   it('transcript: -c stops by itself and prints the summary; -F pcap writes classic pcap', async () => {
     const file = join(built.dir, 'count.pcap');
     // A full session is ~60 packets; stop at 12, in the middle of the login.

@@ -16,7 +16,7 @@ export interface AnalysisResult {
 
 export async function runAnalysis(
   input: string | Uint8Array,
-  opts: { format?: 'ndjson' | 'transcript' | 'stats'; ports?: number[]; detect?: boolean; read?: ReadCaptureOptions; payload?: PayloadMode } = {},
+  opts: { format?: 'ndjson' | 'transcript' | 'stats'; ports?: number[]; detect?: boolean; read?: ReadCaptureOptions; payload?: PayloadMode; capturedPorts?: number[] } = {},
 ): Promise<AnalysisResult> {
   const chunks: string[] = [];
   const sink = new Writable({
@@ -28,7 +28,7 @@ export async function runAnalysis(
   const output = new TextOutput(sink);
   const reporter = opts.format === 'transcript' ? new TranscriptReporter(output) : opts.format === 'stats' ? new StatsReporter(output) : new NdjsonReporter(output, { payload: opts.payload ?? 'auto' });
   const source = typeof input === 'string' ? input : Readable.from([Buffer.from(input)]);
-  const summary = await analyze((diag) => readCapture(source, diag, opts.read), reporter, { ports: opts.ports ?? [1863], ...(opts.detect !== undefined && { detect: opts.detect }) }, output);
+  const summary = await analyze((diag) => readCapture(source, diag, opts.read), reporter, { ports: opts.ports ?? [1863], ...(opts.detect !== undefined && { detect: opts.detect }), ...(opts.capturedPorts !== undefined && { capturedPorts: opts.capturedPorts }) }, output);
   await output.end();
   return { text: chunks.join(''), summary };
 }
