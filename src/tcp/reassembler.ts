@@ -113,6 +113,11 @@ const CHUNK_OVERHEAD = 64;
 const NEAR_WINDOW = 1 << 24;
 /** An ACK further ahead than any TCP window (2^30 with scaling) is not believed. */
 const MAX_ACK_AHEAD = 1 << 30;
+/**
+ * How far past what was seen an RST's seq or ack is believed to say bytes are missing. Reordering behind an
+ * RST is a few segments; RSTs carry odd numbers (ack 0, a stale peer's) more often than other segments.
+ */
+const MAX_RESET_AHEAD = 1 << 20;
 /** deliverContiguous: take each chunk's own frame and time instead of the segment that released it. */
 const OWN_FRAME = -1;
 /** Above this many chunks a splice rebuilds the array instead of spreading arguments. */
@@ -149,6 +154,8 @@ class Half {
   finTsMicros = 0;
   /** finAt is where an RST said this direction ended (which may count a FIN after the data), not a FIN. */
   finByReset = false;
+  /** The end an RST gave this direction before it started (a sequence number), applied when it starts. */
+  resetSeq: number | null = null;
   /** Highest offset known to have been sent: acknowledged by the peer, or cut by the capture's snaplen. */
   knownEnd = 0;
   /** When knownEnd last rose above next: since then the bytes at next are known sent but not seen. */
@@ -256,7 +263,7 @@ function resetEnd(h: Half, seq: number): number {
   const known = h.end;
   if (!h.started || h.finAt !== Infinity) return known;
   const at = seqToOffset(seq, h.base, h.next);
-  return at > known && at - h.next <= MAX_ACK_AHEAD ? at : known;
+  return at > known && at - h.next <= MAX_RESET_AHEAD ? at : known;
 }
 
 function newStats(): ReassemblerStats {
@@ -349,6 +356,11 @@ export class Reassembler {
       this.forget(flow);
       flow = undefined;
     }
+    if (flow !== undefined && flow.resetting && !syn && hasData && this.farFromReset(flow, seg)) {
+      this.close(flow, 'rst', seg.packet, seg.tsMicros, out);
+      this.forget(flow);
+      flow = undefined;
+    }
     if (flow !== undefined && syn && !rst && this.isNewConnection(flow, seg)) {
       if (!flow.resetting) {
         this.s.portReuses++;
@@ -411,7 +423,10 @@ export class Reassembler {
       }
     }
     if (hasData || fin) {
-      if (!h.started) h.start(dataSeq);
+      if (!h.started) {
+        h.start(dataSeq);
+        if (h.resetSeq !== null) this.endAtReset(h, h.resetSeq, seg);
+      }
       const at = seqToOffset(dataSeq, h.base, h.next);
       if (seg.payload.length > 0) this.data(h, at, seg.payload, seg, syn || fin, need, out);
       const end = at + seg.payload.length + seg.missingTail;
@@ -530,6 +545,11 @@ export class Reassembler {
   private evict(seg: TcpSegment, out: StreamEvent[]): void {
     const victim = this.live.coldest;
     if (victim === null) return;
+    if (victim.resetting) {
+      // It was only waiting after its RST for reordered bytes: no connection is lost.
+      this.close(victim, 'rst', seg.packet, seg.tsMicros, out);
+      return;
+    }
     this.s.evictions++;
     this.report(
       'tcp.connection_limit',
@@ -551,13 +571,11 @@ export class Reassembler {
     let packet = at;
     let tsMicros = when;
     if (flow.resetting) {
-      // However the wait after the RST ends (bytes in, grace over, end of capture), the RST ended it.
+      // However the wait after the RST ends (bytes in, grace over, a new connection, end of capture), the RST ended it.
       this.resets.delete(flow);
-      if (reason !== 'evicted') {
-        reason = 'rst';
-        packet = flow.resetPacket;
-        tsMicros = flow.resetTsMicros;
-      }
+      reason = 'rst';
+      packet = flow.resetPacket;
+      tsMicros = flow.resetTsMicros;
     }
     this.flush(flow, reason, packet, tsMicros, out);
     out.push({ kind: 'close', conn: flow.conn, reason, packet, tsMicros });
@@ -636,14 +654,20 @@ export class Reassembler {
   private reset(flow: Flow, h: Half, seg: TcpSegment, ack: boolean, out: StreamEvent[]): void {
     if (flow.resetting) return; // a repeated RST: the first one's ends stand
     const o = h.other;
-    const hEnd = resetEnd(h, seg.seq);
-    const oEnd = ack ? resetEnd(o, seg.ack) : o.end;
-    // A side not seen yet (joined mid-stream) may have bytes reordered behind the RST too: the RST names its
-    // end (seq), or acknowledged some of it, but where its stream starts is unknown. Wait for it as well.
+    // Joined mid-stream, a side not seen yet may have bytes reordered behind the RST too: the RST names its
+    // end (seq) or acknowledged some of it, but where its stream starts is unknown until its bytes come.
+    // (With the handshake captured, a side not started sent nothing: a refused SYN closes at once.)
+    const mid = flow.conn.midStream;
     // An RST without ACK answers a segment of the peer that acknowledged up to the RST's seq: if none such
     // has been seen, that segment (and the bytes it carried) may still come.
-    const unseen = !h.started || (ack ? !o.started : seqToOffset(seg.seq, h.base, h.next) > h.knownEnd);
-    if (!unseen && hEnd <= h.next && oEnd <= o.next && h.ph === h.pending.length && o.ph === o.pending.length) {
+    const unseen = (mid && !h.started) || (ack ? mid && !o.started : h.started && seqToOffset(seg.seq, h.base, h.next) > h.knownEnd);
+    if (
+      !unseen &&
+      resetEnd(h, seg.seq) <= h.next &&
+      (!ack || resetEnd(o, seg.ack) <= o.next) &&
+      h.ph === h.pending.length &&
+      o.ph === o.pending.length
+    ) {
       this.close(flow, 'rst', seg.packet, seg.tsMicros, out);
       return;
     }
@@ -651,15 +675,30 @@ export class Reassembler {
     flow.resetPacket = seg.packet;
     flow.resetTsMicros = seg.tsMicros;
     this.resets.add(flow);
+    this.endAtReset(h, seg.seq, seg);
     // Without an ACK nothing says where the peer's bytes end: they are taken until the grace is over.
-    const ends = ack ? ([[h, hEnd], [o, oEnd]] as const) : ([[h, hEnd]] as const);
-    for (const [x, end] of ends) {
-      if (!x.started || x.finAt !== Infinity) continue;
-      this.fin(x, end, seg);
-      x.finByReset = true;
-    }
+    if (ack) this.endAtReset(o, seg.ack, seg);
     this.updateHole(h, seg.tsMicros);
     this.updateHole(o, seg.tsMicros);
+  }
+
+  /** Ends `h` where the RST's `seq` says it ended; a side not started yet gets that end when its first bytes come. */
+  private endAtReset(h: Half, seq: number, seg: TcpSegment): void {
+    if (!h.started) {
+      h.resetSeq = seq;
+      return;
+    }
+    if (h.finAt !== Infinity) return;
+    this.fin(h, resetEnd(h, seq), seg);
+    h.finByReset = true;
+  }
+
+  /** Segment data of a connection waiting after its RST, far from its bytes: a new connection on the same 4-tuple. */
+  private farFromReset(flow: Flow, seg: TcpSegment): boolean {
+    const h = fromClient(flow, seg) ? flow.c2s : flow.s2c;
+    if (!h.started) return false;
+    const at = seqToOffset(seg.seq, h.base, h.next);
+    return !(at > -NEAR_WINDOW && at < h.next + NEAR_WINDOW);
   }
 
   private isNewConnection(flow: Flow, seg: TcpSegment): boolean {

@@ -467,6 +467,44 @@ describe('limits', () => {
     expect(r.diags).toMatchObject([{ code: 'tcp.data_after_close', dir: 's2c', details: { bytes: 4, offset: 5, closed: 'rst' } }]);
   });
 
+  it('a refused SYN closes at once, and so does an RST whose numbers are far off', () => {
+    const refused = conversation().handshake();
+    const [syn, synAck] = refused.segments;
+    const rst = { ...synAck!, flags: TCP.RST | TCP.ACK, tsMicros: synAck!.tsMicros };
+    const segs = segmentsOf([syn!, rst]);
+    let r = reassemble(segs, { noFinish: true });
+    expect(r.events.map((e) => e.kind)).toEqual(['open', 'close']);
+    // A second connection right after, with room for one: the refused one is not evicted.
+    const other = new Conversation({ client: '10.0.0.3:4000', server: SERVER, startMicros: rst.tsMicros + 10 }).handshake();
+    r = reassemble(segmentsOf([syn!, rst, ...other.segments]), { maxConnections: 1 });
+    expect(r.diags).toEqual([]);
+    expect(summarize(r.events).map((c) => c.close)).toEqual(['rst', 'end-of-capture']);
+
+    const odd = conversation({ client: 1000, server: 3_500_000_000 }).handshake().client('OUT\r\n').server('OUT\r\n');
+    odd.segments.push({ ...odd.segments[3]!, flags: TCP.RST | TCP.ACK, ack: 0, payload: new Uint8Array(0), tsMicros: odd.last.tsMicros + 10 });
+    r = reassemble(segmentsOf(odd.segments), { noFinish: true });
+    expect(summarize(r.events).map((c) => [c.s2c, c.close])).toEqual([['OUT\r\n', 'rst']]);
+    expect(r.diags).toEqual([]);
+  });
+
+  it('joined mid-stream, a side first seen after the RST still ends where the RST acknowledged', () => {
+    const conv = conversation().client('A').server('x').lose('s2c', 1).reset('c2s').server('late');
+    const [a, x, rst, late] = conv.segments;
+    const r = reassemble(segmentsOf([a!, rst!, x!, late!]));
+    expect(summarize(r.events).map((c) => [c.c2s, c.s2c, c.close])).toEqual([['A', 'x[gap 1]', 'rst']]);
+    expect(codes(r.diags)).toEqual(['tcp.data_after_fin', 'tcp.gap']);
+  });
+
+  it('new data far from the old bytes while a reset connection waits is a new connection on the 4-tuple', () => {
+    const first = conversation().handshake().client('AAA').lose('c2s', 2).client('CCC').reset('s2c');
+    const later = new Conversation({ client: CLIENT, server: SERVER, isn: { client: 400_000_000, server: 9 }, startMicros: first.last.tsMicros + 1000 }).client('again');
+    const { conns } = run([...first.segments, ...later.segments]);
+    expect(conns.map((c) => [c.id, c.c2s, c.close, c.midStream])).toEqual([
+      [1, 'AAA[gap 2]CCC', 'rst', false],
+      [2, 'again', 'end-of-capture', true],
+    ]);
+  });
+
   it('after an RST, bytes that never come are waited for one acked-hole grace, then skipped as reset', () => {
     // The server's reply is lost; the client's RST acknowledges it, so it was sent.
     const conv = conversation().handshake().client('OUT\r\n').lose('s2c', 'OUT\r\n').reset('c2s').wait(500_000).client('x').wait(600_000).ack('c2s');
