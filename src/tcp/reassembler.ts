@@ -246,6 +246,7 @@ class Flow implements ActivityNode {
   }
 }
 
+/** Both directions have ended: at their FIN, or where an RST said they ended. */
 function ended(flow: Flow): boolean {
   return flow.c2s.finished && flow.s2c.finished;
 }
@@ -989,7 +990,7 @@ export class Reassembler {
 
   private afterFin(h: Half, offset: number, bytes: number, packet: number, tsMicros: number): void {
     this.s.bytesAfterFin += bytes;
-    const end = h.flow.resetting ? 'the end the RST gave' : 'the FIN';
+    const end = h.finByReset ? 'the end the RST gave' : 'the FIN';
     this.report('tcp.data_after_fin', 'warning', `${bytes} bytes past ${end} (stream offset ${offset}) dropped`, h.flow, h.dir, packet, tsMicros, { offset, bytes });
   }
 
