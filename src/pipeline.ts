@@ -7,7 +7,7 @@ import type { TcpSegment } from './decode/segment.js';
 import type { Diagnostic, DiagnosticSink, Direction, Severity } from './diag.js';
 import type { MsnpCommand } from './msnp/command.js';
 import { ConnectionFramer } from './msnp/connection-framer.js';
-import { DEFAULT_FRAMER_LIMITS, type FramerLimits } from './msnp/framer.js';
+import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_FRAMER_LIMITS, type FramerLimits } from './msnp/framer.js';
 import { looksLikeGatewayRequest } from './msnp/gateway.js';
 import type { TextOutput } from './report/output.js';
 import type { CloseReason, Reporter, Summary } from './report/reporter.js';
@@ -28,6 +28,8 @@ export interface AnalysisOptions {
   /** Passwords to verify MD5 logins against. */
   passwords?: readonly string[];
   framerLimits?: FramerLimits;
+  /** Bytes held for bodies being read over all connections (DEFAULT_BODY_BUDGET_BYTES). */
+  maxBodyBytesTotal?: number;
   maxBufferedBytesPerDirection?: number;
   maxBufferedBytesTotal?: number;
   maxConnections?: number;
@@ -136,11 +138,12 @@ export async function analyze(open: SourceOpener, reporter: Reporter, opts: Anal
     diag,
   );
   const limits = opts.framerLimits ?? DEFAULT_FRAMER_LIMITS;
+  const bodyBudget = new BodyBudget(opts.maxBodyBytesTotal ?? DEFAULT_BODY_BUDGET_BYTES);
   const events: StreamEvent[] = [];
 
   // A connection (TCP, or a gateway session inside one) starts being framed and tracked.
   const openConnection = (conn: Connection, packet: number, tsMicros: number): void => {
-    framers.set(conn.id, { framer: new ConnectionFramer(conn, commandSink, diag, limits), seen: 0, route: Route.Unknown });
+    framers.set(conn.id, { framer: new ConnectionFramer(conn, commandSink, diag, limits, bodyBudget), seen: 0, route: Route.Unknown });
     tracker.opened(conn);
     reporter.connectionOpened(conn, packet, tsMicros);
   };

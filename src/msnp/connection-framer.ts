@@ -3,7 +3,7 @@
 import type { Diagnostic, DiagnosticSink, Direction } from '../diag.js';
 import type { Connection } from '../tcp/stream.js';
 import type { FramerOutput } from './command.js';
-import { DEFAULT_FRAMER_LIMITS, DirectionFramer, type ConnectionState, type FramerLimits } from './framer.js';
+import { BodyBudget, DEFAULT_FRAMER_LIMITS, DirectionFramer, type ConnectionState, type FramerLimits } from './framer.js';
 
 export class ConnectionFramer {
   private readonly state: ConnectionState;
@@ -11,15 +11,15 @@ export class ConnectionFramer {
   private readonly s2c: DirectionFramer;
   private finished = false;
 
-  constructor(conn: Connection, out: FramerOutput, diag: DiagnosticSink, limits: FramerLimits = DEFAULT_FRAMER_LIMITS) {
+  constructor(conn: Connection, out: FramerOutput, diag: DiagnosticSink, limits: FramerLimits = DEFAULT_FRAMER_LIMITS, budget = new BodyBudget(Infinity)) {
     this.state = {
       conn,
       dialect: null,
       confirmed: false,
       report: (d: Omit<Diagnostic, 'conn'>) => diag({ ...d, conn: conn.id }),
     };
-    this.c2s = new DirectionFramer(this.state, 'c2s', out, limits);
-    this.s2c = new DirectionFramer(this.state, 's2c', out, limits);
+    this.c2s = new DirectionFramer(this.state, 'c2s', out, limits, budget);
+    this.s2c = new DirectionFramer(this.state, 's2c', out, limits, budget);
   }
 
   get dialect(): number | null {

@@ -18,6 +18,19 @@ export interface FramerLimits {
 
 export const DEFAULT_FRAMER_LIMITS: FramerLimits = { maxLineBytes: 32 * 1024, maxPayloadBytes: 4 * 1024 * 1024 };
 
+/**
+ * Bytes held for bodies being read (those that span segments), over every connection of an analysis.
+ * Each direction may read one body of up to maxPayloadBytes; without a shared bound, thousands of
+ * connections each partway into a large announced body hold all of it at once.
+ */
+export class BodyBudget {
+  used = 0;
+  constructor(readonly limit: number) {}
+}
+
+/** Real bodies are a few KiB (MSG ≤ 1664 bytes, XML lists tens of KiB): this only stops hostile input. */
+export const DEFAULT_BODY_BUDGET_BYTES = 32 * 1024 * 1024;
+
 /** State shared by the two directions of a connection. */
 export interface ConnectionState {
   conn: Connection;
@@ -37,6 +50,8 @@ const enum Mode {
   Payload,
   /** Dropping an over-long line up to its end, then hunting. */
   Discard,
+  /** Passing over the rest of a body that the body budget had no room for, then at a command boundary. */
+  SkipBody,
 }
 
 const LF = 10;
@@ -56,6 +71,8 @@ interface PendingCommand {
   body: Uint8Array | null;
   filled: number;
   missing: number;
+  /** Bytes of `body` counted in the body budget (0 for a view of the segment). */
+  budgeted: number;
 }
 
 export class DirectionFramer {
@@ -73,6 +90,8 @@ export class DirectionFramer {
   private lastTs = 0;
   /** The payload command just completed, until the next line shows whether its length was right. */
   private afterBody: { verb: string; length: number; packet: number } | null = null;
+  /** Body bytes still to pass over in SkipBody mode. */
+  private bodyToSkip = 0;
   /** Total bytes that never framed as MSNP (for the not-MSNP verdict at the end). */
   skippedTotal = 0;
   commands = 0;
@@ -82,6 +101,7 @@ export class DirectionFramer {
     private readonly dir: Direction,
     private readonly out: FramerOutput,
     private readonly limits: FramerLimits = DEFAULT_FRAMER_LIMITS,
+    private readonly budget: BodyBudget = new BodyBudget(Infinity),
   ) {
     // Without a SYN we may have joined in the middle of a command or a body.
     this.mode = state.conn.midStream ? Mode.Hunt : Mode.Line;
@@ -97,6 +117,13 @@ export class DirectionFramer {
     while (pos < end) {
       if (this.mode === Mode.Payload) {
         pos = this.fillPayload(bytes, pos, packet, tsMicros);
+        continue;
+      }
+      if (this.mode === Mode.SkipBody) {
+        const n = Math.min(this.bodyToSkip, end - pos);
+        this.bodyToSkip -= n;
+        pos += n;
+        if (this.bodyToSkip === 0) this.mode = Mode.Line;
         continue;
       }
       const lf = bytes.indexOf(LF, pos);
@@ -143,12 +170,21 @@ export class DirectionFramer {
 
   /** A hole of `bytes` never-seen bytes in the stream (capture loss) at this point. */
   gap(bytes: number, packet: number): void {
-    if (this.mode === Mode.Payload && this.pending !== null) {
+    if (this.mode === Mode.SkipBody) {
+      const inBody = Math.min(this.bodyToSkip, bytes);
+      this.bodyToSkip -= inBody;
+      if (this.bodyToSkip === 0) this.mode = Mode.Line;
+      if (bytes === inBody) return;
+    } else if (this.mode === Mode.Payload && this.pending !== null) {
       const p = this.pending;
       const room = p.length - p.filled;
       const inBody = Math.min(room, bytes);
       // The hole's size is exact, so the body keeps its place: missing bytes read as zeros.
-      this.ensureBody(p, p.filled + inBody);
+      if (!this.ensureBody(p, p.filled + inBody)) {
+        this.dropBody(packet, this.lastTs);
+        this.gap(bytes, packet);
+        return;
+      }
       (p.body as Uint8Array).fill(0, p.filled, p.filled + inBody);
       p.filled += inBody;
       p.missing += inBody;
@@ -248,7 +284,7 @@ export class DirectionFramer {
       });
     }
     if (length === null) {
-      this.emit({ verb, trId, args, line: text, length: 0, firstPacket, body: null, filled: 0, missing: 0 }, null, packet, tsMicros, false);
+      this.emit({ verb, trId, args, line: text, length: 0, firstPacket, body: null, filled: 0, missing: 0, budgeted: 0 }, null, packet, tsMicros, false);
       this.checkLengthField(verb, args, packet);
       return;
     }
@@ -261,12 +297,12 @@ export class DirectionFramer {
         dir: this.dir,
         details: { verb, announced: length },
       });
-      this.emit({ verb, trId, args, line: text, length: 0, firstPacket, body: null, filled: 0, missing: 0 }, null, packet, tsMicros, false);
+      this.emit({ verb, trId, args, line: text, length: 0, firstPacket, body: null, filled: 0, missing: 0, budgeted: 0 }, null, packet, tsMicros, false);
       this.mode = Mode.Hunt;
       this.skipReason = 'an impossible payload length';
       return;
     }
-    this.pending = { verb, trId, args, line: text, length, firstPacket, body: null, filled: 0, missing: 0 };
+    this.pending = { verb, trId, args, line: text, length, firstPacket, body: null, filled: 0, missing: 0, budgeted: 0 };
     if (length === 0) {
       this.finishPayload(packet, tsMicros, false);
       return;
@@ -293,7 +329,10 @@ export class DirectionFramer {
       return pos;
     }
     const take = Math.min(p.length - p.filled, bytes.length - pos);
-    this.ensureBody(p, p.filled + take);
+    if (!this.ensureBody(p, p.filled + take)) {
+      this.dropBody(packet, tsMicros);
+      return pos;
+    }
     (p.body as Uint8Array).set(bytes.subarray(pos, pos + take), p.filled);
     p.filled += take;
     if (p.filled === p.length) this.finishPayload(packet, tsMicros, false);
@@ -302,21 +341,54 @@ export class DirectionFramer {
 
   /**
    * Room for `need` body bytes. Grown as bytes arrive (doubling, up to the announced length), so a line
-   * that merely announces 4 MB does not reserve 4 MB per connection.
+   * that merely announces 4 MB does not reserve 4 MB per connection. False when the body budget has no
+   * room for it.
    */
-  private ensureBody(p: PendingCommand, need: number): void {
+  private ensureBody(p: PendingCommand, need: number): boolean {
     const have = p.body?.length ?? 0;
-    if (have >= need) return;
+    if (have >= need) return true;
+    let size = Math.min(p.length, Math.max(need, have * 2, 4096));
+    if (this.budget.used + size - have > this.budget.limit) {
+      // Only as much as is needed now, if that fits.
+      size = need;
+      if (this.budget.used + size - have > this.budget.limit) return false;
+    }
     // Bytes past `filled` are written (body bytes, or zeros for a hole) before they count.
-    const grown = uninitialisedBytes(Math.min(p.length, Math.max(need, have * 2, 4096)));
+    const grown = uninitialisedBytes(size);
     if (p.body !== null) grown.set(p.body.subarray(0, p.filled));
+    this.budget.used += size - have;
+    p.budgeted = size;
     p.body = grown;
+    return true;
+  }
+
+  /**
+   * The body budget has no room for more of the body being read: the command goes out now with the part
+   * read so far (truncated), and the rest of the body is passed over, so framing goes on after it.
+   */
+  private dropBody(packet: number, tsMicros: number): void {
+    const p = this.pending as PendingCommand;
+    this.state.report({
+      code: 'msnp.body_budget',
+      severity: 'warning',
+      message: `${p.verb} body of ${p.length} bytes cut after ${p.filled}: bodies being read over all connections hold ${this.budget.used} bytes (limit ${this.budget.limit})`,
+      packet,
+      dir: this.dir,
+      details: { verb: p.verb, announced: p.length, kept: p.filled, held: this.budget.used, limit: this.budget.limit },
+    });
+    const rest = p.length - p.filled;
+    this.finishPayload(packet, tsMicros, true);
+    this.bodyToSkip = rest;
+    this.mode = Mode.SkipBody;
   }
 
   private finishPayload(packet: number, tsMicros: number, truncated: boolean): void {
     const p = this.pending;
     if (p === null) return;
     this.pending = null;
+    // A body buffer grown here leaves the budget (a view of the segment never entered it).
+    this.budget.used -= p.budgeted;
+    p.budgeted = 0;
     this.mode = Mode.Line;
     let body = p.body ?? new Uint8Array(0);
     // The body buffer may have grown past the bytes that arrived (a truncated payload); most bodies fit exactly.

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { Diagnostic, Direction } from '../../src/diag.js';
 import type { MsnpCommand } from '../../src/msnp/command.js';
 import { ConnectionFramer } from '../../src/msnp/connection-framer.js';
+import { BodyBudget } from '../../src/msnp/framer.js';
 import type { Connection } from '../../src/tcp/stream.js';
 
 const enc = new TextEncoder();
@@ -34,6 +35,8 @@ function frame(pieces: Piece[], opts: { midStream?: boolean } = {}) {
   f.finish(pieces.length);
   return { commands, diags, framer: f };
 }
+
+const codes = (ds: Diagnostic[]) => ds.map((d) => d.code);
 
 const summary = (cs: MsnpCommand[]) =>
   cs.map((c) => ({
@@ -245,5 +248,72 @@ describe('framer limits and secrets', () => {
     const msg = commands.find((c) => c.verb === 'MSG');
     expect(msg?.truncated).toBe(true);
     expect(Buffer.from(msg!.payload!).toString('latin1')).toBe('hello');
+  });
+});
+
+describe('the body budget shared by all connections', () => {
+  const connN = (id: number): Connection => ({ ...conn(), id, client: { addr: '10.0.0.2', port: 50000 + id } });
+  const body = (n: number, c: string) => c.repeat(n);
+
+  it('cuts a body it has no room for, passes over the rest, and frames on after it', () => {
+    const commands: MsnpCommand[] = [];
+    const diags: Diagnostic[] = [];
+    const budget = new BodyBudget(5000);
+    const f = new ConnectionFramer(conn(), { command: (c) => commands.push(c) }, (d) => diags.push(d), undefined, budget);
+    const msg = `MSG 2 N 10000\r\n${body(10000, 'x')}PNG\r\n`;
+    // In 3000-byte segments: the body spans four of them, so it has to be held.
+    for (let at = 0, i = 1; at < msg.length; at += 3000, i++) f.push('c2s', bytes(msg.slice(at, at + 3000)), 0, i, i);
+    f.finish(9);
+    expect(summary(commands).map((c) => [c.verb, c.payload?.length ?? null, c.truncated])).toEqual([
+      ['MSG', 3000 - 'MSG 2 N 10000\r\n'.length, true],
+      ['PNG', null, false],
+    ]);
+    expect(diags).toMatchObject([{ code: 'msnp.body_budget', severity: 'warning', packet: 2, details: { verb: 'MSG', announced: 10000, kept: 2985, limit: 5000 } }]);
+    expect(budget.used).toBe(0);
+  });
+
+  it('bodies read one after the other each fit; read at the same time, the one that overflows is cut', () => {
+    const commands: MsnpCommand[] = [];
+    const diags: Diagnostic[] = [];
+    const budget = new BodyBudget(6000);
+    const framers = [1, 2].map((id) => new ConnectionFramer(connN(id), { command: (c) => commands.push(c) }, (d) => diags.push(d), undefined, budget));
+    const [a, b] = framers as [ConnectionFramer, ConnectionFramer];
+    const head = 'MSG 2 N 4000\r\n';
+    // One after the other: 4000 + 4000 held, never together.
+    a.push('c2s', bytes(head + body(2000, 'a')), 0, 1, 1);
+    a.push('c2s', bytes(body(2000, 'a')), 0, 2, 2);
+    b.push('c2s', bytes(head + body(2000, 'b')), 0, 3, 3);
+    b.push('c2s', bytes(body(2000, 'b')), 0, 4, 4);
+    expect(diags).toEqual([]);
+    // At the same time: the second one's growth does not fit beside the first.
+    a.push('c2s', bytes(head + body(3500, 'a')), 0, 5, 5);
+    b.push('c2s', bytes(head + body(3500, 'b')), 0, 6, 6);
+    a.push('c2s', bytes(body(500, 'a')), 0, 7, 7);
+    b.push('c2s', bytes(body(500, 'b')), 0, 8, 8);
+    for (const f of framers) f.finish(9);
+    expect(commands.map((c) => [c.conn.id, c.payload?.length, c.truncated])).toEqual([
+      [1, 4000, false],
+      [2, 4000, false],
+      [2, 0, true], // cut at once, at packet 6
+      [1, 4000, false],
+    ]);
+    expect(diags).toMatchObject([{ code: 'msnp.body_budget', conn: 2, packet: 6 }]);
+    expect(budget.used).toBe(0);
+  });
+
+  it('a hole inside a body that would not fit is passed over the same way', () => {
+    const commands: MsnpCommand[] = [];
+    const diags: Diagnostic[] = [];
+    const budget = new BodyBudget(5000);
+    const f = new ConnectionFramer(conn(), { command: (c) => commands.push(c) }, (d) => diags.push(d), undefined, budget);
+    f.push('c2s', bytes('MSG 2 N 9000\r\nabc'), 0, 1, 1);
+    f.push('c2s', bytes(`${body(2997, 'z')}PNG\r\n`), 6000, 2, 2); // 6000 bytes lost, then the body's last 2997
+    f.finish(3);
+    expect(commands.map((c) => [c.verb, c.payload?.length ?? null, c.truncated])).toEqual([
+      ['MSG', 3, true],
+      ['PNG', null, false],
+    ]);
+    expect(codes(diags)).toEqual(['msnp.body_budget']);
+    expect(budget.used).toBe(0);
   });
 });
