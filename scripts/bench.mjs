@@ -8,7 +8,9 @@
 //   holes  (only when asked for) every client loses 10 bytes after its first line and sends on: all the
 //          rest waits behind the holes, which measures the bound on out-of-order bytes, not speed
 // Sizes: BENCH_MB (default 300) plus a third of it, to show whether memory stays flat as the file grows.
-// Files go to $BENCH_DIR (default /tmp/msnsniff-bench); BENCH_TSHARK=0 skips tshark.
+// Files go to $BENCH_DIR (default /tmp/msnsniff-bench); BENCH_TSHARK=0 skips tshark. BENCH_RUNS=n (default 1)
+// measures each file n times, msnsniff and tshark taking turns, and reports the median: on a shared machine
+// single runs vary by tens of percent.
 
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -21,6 +23,11 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = process.env.BENCH_DIR ?? '/tmp/msnsniff-bench';
 const targetMb = Number(process.env.BENCH_MB ?? 300);
 const profiles = (process.env.BENCH_PROFILE ?? 'chat,bulk,mixed').split(',');
+const runs = Number(process.env.BENCH_RUNS ?? 1);
+if (!Number.isInteger(runs) || runs < 1) {
+  console.error(`bench: BENCH_RUNS must be a positive integer, not '${process.env.BENCH_RUNS}'`);
+  process.exit(2);
+}
 for (const p of profiles) {
   if (p !== 'chat' && p !== 'bulk' && p !== 'mixed' && p !== 'holes') {
     console.error(`bench: unknown BENCH_PROFILE '${p}' (chat, bulk, mixed, holes)`);
@@ -334,14 +341,35 @@ function generate(path, megabytes, profile) {
 
 // ---- measurement ----
 
-function measure(label, cmd, args, bytes) {
+function measure(label, cmd, args) {
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
     maxBuffer: 64 * 1024 * 1024,
   });
   const lines = r.stderr.toString().trim().split('\n');
   const [elapsed, maxRssKb, user, sys] = lines[lines.length - 1].split(' ').map(Number);
-  return { label, seconds: elapsed, mbPerS: bytes / 1e6 / elapsed, peakRssMb: maxRssKb / 1024, cpu: user + sys, status: r.status };
+  return { label, seconds: elapsed, peakRssMb: maxRssKb / 1024, cpu: user + sys, status: r.status };
+}
+
+function median(values) {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+/** One row from n runs: median time and CPU, highest peak RSS, the worst exit status. */
+function summarize(label, samples, bytes, packets) {
+  const seconds = median(samples.map((r) => r.seconds));
+  return {
+    label,
+    runs: samples.length,
+    seconds,
+    cpu: median(samples.map((r) => r.cpu)),
+    mbPerS: bytes / 1e6 / seconds,
+    packetsPerS: packets / seconds,
+    peakRssMb: Math.max(...samples.map((r) => r.peakRssMb)),
+    status: samples.find((r) => r.status !== 0)?.status ?? 0,
+  };
 }
 
 mkdirSync(benchDir, { recursive: true });
@@ -355,21 +383,27 @@ for (const profile of profiles) {
     process.stderr.write(`generating ${path} …\n`);
     const packets = generate(path, mb, profile);
     const bytes = statSync(path).size;
-    process.stderr.write(`measuring ${path} …\n`);
-    const ours = measure('msnsniff', process.execPath, [cli, 'read', '--format', 'ndjson', path], bytes);
-    results.push({ ...ours, profile, mb, packets, packetsPerS: packets / ours.seconds });
-    if (hasTshark && mb === targetMb) {
-      const t = measure('tshark -Y msnms', 'tshark', ['-r', path, '-Y', 'msnms'], bytes);
-      results.push({ ...t, profile, mb, packets, packetsPerS: packets / t.seconds });
+    process.stderr.write(`measuring ${path}${runs > 1 ? ` (${runs} runs)` : ''} …\n`);
+    const withTshark = hasTshark && mb === targetMb;
+    const ours = [];
+    const theirs = [];
+    for (let i = 0; i < runs; i++) {
+      ours.push(measure('msnsniff', process.execPath, [cli, 'read', '--format', 'ndjson', path]));
+      if (withTshark) theirs.push(measure('tshark -Y msnms', 'tshark', ['-r', path, '-Y', 'msnms']));
     }
+    results.push({ ...summarize('msnsniff', ours, bytes, packets), profile, mb, packets });
+    if (withTshark) results.push({ ...summarize('tshark -Y msnms', theirs, bytes, packets), profile, mb, packets });
   }
 }
 
-console.log('\n| profile | run | file MB | packets | seconds | MB/s | packets/s | peak RSS MB | exit |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('\n| profile | run | file MB | packets | seconds | CPU s | MB/s | packets/s | peak RSS MB | exit |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
-  console.log(`| ${r.profile} | ${r.label} | ${r.mb} | ${r.packets} | ${r.seconds.toFixed(2)} | ${r.mbPerS.toFixed(0)} | ${Math.round(r.packetsPerS)} | ${r.peakRssMb.toFixed(0)} | ${r.status} |`);
+  console.log(
+    `| ${r.profile} | ${r.label} | ${r.mb} | ${r.packets} | ${r.seconds.toFixed(2)} | ${r.cpu.toFixed(2)} | ${r.mbPerS.toFixed(0)} | ${Math.round(r.packetsPerS)} | ${r.peakRssMb.toFixed(0)} | ${r.status} |`,
+  );
 }
+if (runs > 1) console.log(`(median of ${runs} runs each, msnsniff and tshark taking turns; peak RSS: the highest of the runs)`);
 for (const profile of profiles) {
   const ours = results.find((r) => r.profile === profile && r.mb === targetMb && r.label === 'msnsniff');
   const theirs = results.find((r) => r.profile === profile && r.label.startsWith('tshark'));
