@@ -33,7 +33,7 @@ const OPENING_PEEK = 96;
  * were complete, kept (as copies) for replay once it is recognised.
  */
 interface Undecided {
-  /** SYN and SYN-ACK, without payload. */
+  /** SYN and SYN-ACK, and a FIN or RST seen before the first bytes, without payload. */
   handshake: TcpSegment[];
   /** Data segments in arrival order, copied. */
   held: TcpSegment[];
@@ -52,6 +52,8 @@ const MAX_HELD_SEGMENTS = 16;
 const MAX_HELD_BYTES = 16 * 1024;
 /** Bytes held over all undecided connections together. */
 const MAX_HELD_TOTAL = 2 * 1024 * 1024;
+/** Control segments (SYN, SYN-ACK, FINs, RST and their repeats) one undecided connection keeps for replay. */
+const MAX_CONTROL_SEGMENTS = 8;
 
 /** What a sender's first bytes say about a connection. */
 const enum Verdict {
@@ -179,7 +181,9 @@ export class FlowSelector {
   private control(key: string, seg: TcpSegment): void {
     const known = this.undecided.get(key);
     if (seg.flags & (TcpFlag.FIN | TcpFlag.RST)) {
-      if (known !== undefined) this.forget(key, known);
+      // The first bytes may still come, reordered behind it (the reassembler waits for them after an RST
+      // too): the judgement stays open, and the segment is replayed with the handshake if they are MSNP.
+      if (known !== undefined && known.handshake.length < MAX_CONTROL_SEGMENTS) known.handshake.push(Object.assign({}, seg, { payload: EMPTY }));
       return;
     }
     const sender = `${seg.srcAddr}|${seg.srcPort}`;

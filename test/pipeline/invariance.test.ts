@@ -58,6 +58,11 @@ interface Variation {
   dups: number[];
   /** Partial re-sends: [message index, start fraction, end fraction]. */
   overlaps: Array<[number, number, number]>;
+  /**
+   * The connection ends with an RST from `dir` (sent after everything else) instead of FINs, and the capture
+   * shows it at data position `at` (modulo their number): the data after it was reordered behind it.
+   */
+  rst: { dir: 'c2s' | 's2c'; at: number } | null;
 }
 
 function script(lines: Line[], client: string, server: string, v: Variation, isn: number): ScriptSegment[] {
@@ -89,8 +94,17 @@ function script(lines: Line[], client: string, server: string, v: Variation, isn
     if (seg !== undefined) shuffled.splice(d % (shuffled.length + 1), 0, { ...seg });
   }
   conv.segments.length = handshake;
+  if (v.rst === null) {
+    conv.segments.push(...shuffled);
+    conv.close();
+    return conv.segments;
+  }
+  conv.reset(v.rst.dir);
+  const rst = conv.segments.pop() as ScriptSegment;
+  // Its capture time is where it is shown: the bytes behind it come within milliseconds.
+  const at = v.rst.at % (shuffled.length + 1);
+  shuffled.splice(at, 0, { ...rst, tsMicros: shuffled[at]?.tsMicros ?? rst.tsMicros });
   conv.segments.push(...shuffled);
-  conv.close();
   return conv.segments;
 }
 
@@ -116,13 +130,14 @@ async function commandsOf(v: Variation, byContent = false): Promise<string[]> {
   );
 }
 
-const identity: Variation = { cuts: [[]], order: [], dups: [], overlaps: [] };
+const identity: Variation = { cuts: [[]], order: [], dups: [], overlaps: [], rst: null };
 const fraction = fc.double({ min: 0, max: 1, noNaN: true });
 const variation: fc.Arbitrary<Variation> = fc.record({
   cuts: fc.array(fc.array(fraction, { maxLength: 6 }), { minLength: 1, maxLength: 8 }),
   order: fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 80 }),
   dups: fc.array(fc.nat(200), { maxLength: 6 }),
   overlaps: fc.array(fc.tuple(fc.nat(20), fraction, fraction), { maxLength: 4 }),
+  rst: fc.option(fc.record({ dir: fc.constantFrom('c2s' as const, 's2c' as const), at: fc.nat(100) }), { freq: 3 }),
 });
 
 describe('decoded commands are independent of segmentation, order and duplication', () => {
