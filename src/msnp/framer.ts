@@ -348,10 +348,12 @@ export class DirectionFramer {
     const have = p.body?.length ?? 0;
     if (have >= need) return true;
     let size = Math.min(p.length, Math.max(need, have * 2, 4096));
-    if (this.budget.used + size - have > this.budget.limit) {
-      // Only as much as is needed now, if that fits.
-      size = need;
-      if (this.budget.used + size - have > this.budget.limit) return false;
+    // The most this body may hold: all the room left (growing one segment at a time near the bound
+    // would copy the body again for every segment).
+    const room = this.budget.limit - this.budget.used + have;
+    if (size > room) {
+      if (need > room) return false;
+      size = room;
     }
     // Bytes past `filled` are written (body bytes, or zeros for a hole) before they count.
     const grown = uninitialisedBytes(size);

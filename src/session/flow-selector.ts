@@ -54,6 +54,11 @@ const MAX_HELD_BYTES = 16 * 1024;
 const MAX_HELD_TOTAL = 2 * 1024 * 1024;
 /** Control segments (SYN, SYN-ACK, FINs, RST and their repeats) one undecided connection keeps for replay. */
 const MAX_CONTROL_SEGMENTS = 8;
+/**
+ * Capture time an undecided connection is kept after its FIN or RST, for first bytes reordered behind it
+ * (the reassembler's default wait after an RST): then it is forgotten, and what it held is let go.
+ */
+const ENDED_GRACE_MICROS = 1_000_000;
 
 /** What a sender's first bytes say about a connection. */
 const enum Verdict {
@@ -78,6 +83,8 @@ export class FlowSelector {
    */
   private readonly rejected = new Map<string, number>();
   private readonly undecided = new Map<string, Undecided>();
+  /** Undecided connections that saw a FIN or RST, with its capture time, oldest first. */
+  private readonly ended = new Map<string, number>();
   private heldTotal = 0;
   private readonly maxUndecided: number;
   /** Segments to replay before the current one after a detection. */
@@ -103,6 +110,7 @@ export class FlowSelector {
     if (this.isServerPort(seg.srcPort) || this.isServerPort(seg.dstPort)) return 'follow';
     if (this.endpoints.size > 0 && (this.endpoints.has(`${seg.dstAddr}|${seg.dstPort}`) || this.endpoints.has(`${seg.srcAddr}|${seg.srcPort}`))) return 'follow';
     if (!this.opts.detect) return 'skip';
+    if (this.ended.size > 0) this.expireEnded(seg.tsMicros);
     const key = flowKey(seg);
     if (this.detected.has(key)) return 'follow';
     if (seg.payload.length === 0) {
@@ -175,6 +183,17 @@ export class FlowSelector {
   private forget(key: string, u: Undecided): void {
     this.heldTotal -= u.heldBytes;
     this.undecided.delete(key);
+    this.ended.delete(key);
+  }
+
+  /** Forgets the undecided connections whose FIN or RST is more than the grace old (capture time). */
+  private expireEnded(nowMicros: number): void {
+    for (const [key, at] of this.ended) {
+      if (nowMicros - at < ENDED_GRACE_MICROS) return;
+      const u = this.undecided.get(key);
+      if (u !== undefined) this.forget(key, u);
+      else this.ended.delete(key);
+    }
   }
 
   /** A SYN, FIN or RST without data on a connection not judged yet. */
@@ -183,7 +202,9 @@ export class FlowSelector {
     if (seg.flags & (TcpFlag.FIN | TcpFlag.RST)) {
       // The first bytes may still come, reordered behind it (the reassembler waits for them after an RST
       // too): the judgement stays open, and the segment is replayed with the handshake if they are MSNP.
-      if (known !== undefined && known.handshake.length < MAX_CONTROL_SEGMENTS) known.handshake.push(Object.assign({}, seg, { payload: EMPTY }));
+      if (known === undefined) return;
+      if (known.handshake.length < MAX_CONTROL_SEGMENTS) known.handshake.push(Object.assign({}, seg, { payload: EMPTY }));
+      if (!this.ended.has(key)) this.ended.set(key, seg.tsMicros);
       return;
     }
     const sender = `${seg.srcAddr}|${seg.srcPort}`;
@@ -194,8 +215,9 @@ export class FlowSelector {
       if (rejectedIsn !== undefined) {
         if (rejectedIsn === seg.seq) return; // a retransmitted SYN of the connection already judged
         this.rejected.delete(key); // a new connection on the tuple: judged afresh
-      } else if (known !== undefined && (known.starts.get(sender) ?? start) !== start) {
-        this.forget(key, known); // a new connection on the tuple (a repeated SYN keeps what is held)
+      } else if (known !== undefined && (this.ended.has(key) || (known.starts.get(sender) ?? start) !== start)) {
+        // A new connection on the tuple (a repeated SYN of a live one keeps what is held).
+        this.forget(key, known);
       }
     } else if (this.rejected.has(key)) {
       return; // a late SYN-ACK of a connection already judged

@@ -301,6 +301,27 @@ describe('the body budget shared by all connections', () => {
     expect(budget.used).toBe(0);
   });
 
+  it('near the bound a body grows once into all the room left, not a segment at a time', () => {
+    const budget = new BodyBudget(10_000);
+    const commands: MsnpCommand[] = [];
+    const f = new ConnectionFramer(conn(), { command: (c) => commands.push(c) }, () => {}, undefined, budget);
+    f.push('c2s', bytes(`MSG 2 N 9000\r\n${body(3000, 'x')}`), 0, 1, 1); // 4096 bytes reserved
+    f.push('c2s', bytes(body(2000, 'x')), 0, 2, 2); // doubling to 8192 would fit too
+    expect(budget.used).toBe(8192);
+    f.push('c2s', bytes(body(3500, 'x')), 0, 3, 3); // 8500 needed: 9000 (the body) fits in the room
+    expect(budget.used).toBe(9000);
+    f.push('c2s', bytes(body(500, 'x')), 0, 4, 4);
+    expect(commands.map((c) => [c.payload?.length, c.truncated])).toEqual([[9000, false]]);
+    expect(budget.used).toBe(0);
+    // With another body holding most of the budget, the growth takes the room left in one step.
+    const other = new BodyBudget(10_000);
+    other.used = 5_000;
+    const g = new ConnectionFramer(conn(), { command: () => {} }, () => {}, undefined, other);
+    g.push('c2s', bytes(`MSG 2 N 9000\r\n${body(3000, 'y')}`), 0, 1, 1);
+    g.push('c2s', bytes(body(1200, 'y')), 0, 2, 2);
+    expect(other.used).toBe(10_000);
+  });
+
   it('a hole inside a body that would not fit is passed over the same way', () => {
     const commands: MsnpCommand[] = [];
     const diags: Diagnostic[] = [];

@@ -124,6 +124,47 @@ describe('content detection on other ports', () => {
     expect(eventsOf(text, 'command').map((e) => e.verb)).toEqual(['VER', 'VER']);
   });
 
+  it('an RST before the first bytes: bytes reordered behind it are still judged; a second later, it is forgotten', async () => {
+    const base = Date.UTC(2005, 4, 6, 10) * 1000;
+    const reordered = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:9999', startMicros: base });
+    reordered.handshake().client('VER 1 MSNP8 CVR0\r\n').server('VER 1 MSNP8\r\n').reset('c2s');
+    const rst = reordered.segments.pop()!;
+    reordered.segments.splice(3, 0, { ...rst, tsMicros: reordered.segments[3]!.tsMicros });
+    const one = await runAnalysis(buildCapture(reordered.segments), { format: 'ndjson', ports: [] });
+    expect(eventsOf(one.text, 'command').map((e) => e.verb)).toEqual(['VER', 'VER']);
+    expect(eventsOf(one.text, 'connection').map((e) => e.reason ?? e.event)).toEqual(['open', 'rst']);
+
+    // 128 servers speak first (16 KiB each, held: only a client's bytes can rule a connection out), then
+    // their clients reset. What they held is let go a second later: an MSNP opening cut in two still fits.
+    const dead: Conversation[] = [];
+    for (let i = 0; i < 128; i++) {
+      const c = new Conversation({ client: `10.1.0.${i}:40000`, server: '10.0.0.9:7000', startMicros: base + i * 100, stepMicros: 10 });
+      dead.push(c.handshake().server(new Uint8Array(16384).fill(0x41), { mss: 1024 }).reset('c2s'));
+    }
+    const later = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:9999', startMicros: base + 5_000_000 });
+    later.handshake().client('VER 1 MSNP8 CVR0\r\n', { split: [5] }).server('VER 1 MSNP8\r\n').close();
+    const all = [...dead.flatMap((c) => c.segments).sort((x, y) => x.tsMicros - y.tsMicros), ...later.segments];
+    const two = await runAnalysis(buildCapture(all), { format: 'ndjson', ports: [] });
+    expect(eventsOf(two.text, 'command').map((e) => e.verb)).toEqual(['VER', 'VER']);
+  });
+
+  it('a tuple reset before any data starts afresh for a new connection, SYN captured or not', async () => {
+    const base = Date.UTC(2005, 4, 6, 10) * 1000;
+    const refused = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:9999', startMicros: base });
+    refused.handshake().reset('s2c');
+    // The SYN was not captured: only the SYN-ACK and the RST of the old connection are known.
+    const noSyn = refused.segments.slice(1);
+    const next = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:9999', isn: { client: 7_000_000, server: 8_000_000 }, startMicros: base + 10_000 });
+    next.handshake().client('VER 1 MSNP8 CVR0\r\n').server('VER 1 MSNP8\r\n').close();
+    const a = await runAnalysis(buildCapture([...noSyn, ...next.segments]), { format: 'ndjson', ports: [] });
+    expect(eventsOf(a.text, 'command').map((e) => e.verb)).toEqual(['VER', 'VER']);
+    expect(eventsOf(a.text, 'connection').filter((e) => e.event === 'open')).toHaveLength(1);
+    // A minute later, without the new connection's SYN: judged from its own first bytes, not the old ISN.
+    const midStream = next.segments.slice(3).map((s) => ({ ...s, tsMicros: s.tsMicros + 60e6 }));
+    const b = await runAnalysis(buildCapture([...refused.segments, ...midStream]), { format: 'ndjson', ports: [] });
+    expect(eventsOf(b.text, 'command').map((e) => e.verb)).toEqual(['VER', 'VER']);
+  });
+
   it('a connection that is not MSNP is left alone, and --no-detect looks at nothing', async () => {
     const c = new Conversation({ client: '10.0.0.2:50000', server: '10.0.0.1:5000' });
     c.handshake().client('VERY long story\r\n', { split: [2] }).server('ok\r\n').close();
