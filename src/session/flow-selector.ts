@@ -215,8 +215,9 @@ export class FlowSelector {
       if (rejectedIsn !== undefined) {
         if (rejectedIsn === seg.seq) return; // a retransmitted SYN of the connection already judged
         this.rejected.delete(key); // a new connection on the tuple: judged afresh
-      } else if (known !== undefined && (this.ended.has(key) || (known.starts.get(sender) ?? start) !== start)) {
-        // A new connection on the tuple (a repeated SYN of a live one keeps what is held).
+      } else if (known !== undefined && (this.ended.has(key) ? known.starts.get(sender) !== start : (known.starts.get(sender) ?? start) !== start)) {
+        // A new connection on the tuple (a repeated SYN keeps what is held; after a FIN or RST, only a
+        // SYN known to be this connection's does).
         this.forget(key, known);
       }
     } else if (this.rejected.has(key)) {
@@ -225,7 +226,12 @@ export class FlowSelector {
     const u = this.undecided.get(key) ?? this.open(key);
     u.starts.set(sender, start);
     if (syn) u.client = sender;
-    else u.client ??= `${seg.dstAddr}|${seg.dstPort}`; // a SYN-ACK: its receiver
+    else {
+      // A SYN-ACK: its receiver is the client, whose stream starts at what it acknowledges.
+      const receiver = `${seg.dstAddr}|${seg.dstPort}`;
+      u.client ??= receiver;
+      if (!u.starts.has(receiver)) u.starts.set(receiver, seg.ack);
+    }
     // A SYN and its SYN-ACK are all a replay needs. Kept without the payload view: even an empty view
     // would keep a whole capture read block alive.
     if (u.handshake.length < 4) u.handshake.push(Object.assign({}, seg, { payload: EMPTY }));
