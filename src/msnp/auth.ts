@@ -30,41 +30,53 @@ export function md5ChallengeResponse(challenge: string, productKey: string): str
   return md5Hex(challenge + productKey);
 }
 
-const MOD = 0x7fffffffn;
-const MAGIC = BigInt(CONSTANTS.chl_magic);
+const MOD = 0x7fffffff;
+const MAGIC = Number(CONSTANTS.chl_magic);
 
-/** MSNP11+: the §11.3 algorithm, step by step (BigInt: products reach 2^62, `low` grows unbounded). */
+/** (a * b) % MOD for a, b < 2^31, exact in doubles: the product is taken in two halves of b (each < 2^48). */
+function mulMod(a: number, b: number): number {
+  return (((a * (b >>> 16)) % MOD) * 65536 + a * (b & 0xffff)) % MOD;
+}
+
+/**
+ * MSNP11+: the §11.3 algorithm, step by step. Plain numbers: products go through mulMod, and `low` is kept
+ * reduced (only `low % MOD` is used). An earlier BigInt version is the oracle in test/msnp/auth.test.ts.
+ */
 export function msnp11ChallengeResponse(challenge: string, productId: string, productKey: string): string {
   // 1. MD5 of challenge + key as four little-endian words; the masked copies drive the hash.
   const md5 = createHash('md5').update(challenge + productKey, 'utf8').digest();
-  const h = [0, 1, 2, 3].map((i) => BigInt(md5.readUInt32LE(i * 4)));
-  const k = h.map((w) => w & MOD);
-  const [k0 = 0n, k1 = 0n, k2 = 0n, k3 = 0n] = k;
+  const h0 = md5.readUInt32LE(0);
+  const h1 = md5.readUInt32LE(4);
+  const h2 = md5.readUInt32LE(8);
+  const h3 = md5.readUInt32LE(12);
+  const k0 = h0 & MOD;
+  const k1 = h1 & MOD;
+  const k2 = h2 & MOD;
+  const k3 = h3 & MOD;
   // 2. challenge + product id, padded with '0' to a multiple of 8 bytes (always 1…8 zeros).
   const text = Buffer.from(challenge + productId, 'utf8');
   const padded = Buffer.concat([text, Buffer.alloc(8 - (text.length % 8), 0x30)]);
   // 3. little-endian words, consumed in pairs.
-  let high = 0n;
-  let low = 0n;
+  let high = 0;
+  let low = 0;
   for (let i = 0; i + 8 <= padded.length; i += 8) {
-    const w0 = BigInt(padded.readUInt32LE(i));
-    const w1 = BigInt(padded.readUInt32LE(i + 4));
-    let t = ((w0 * MAGIC) % MOD) + high;
-    t = (k0 * t + k1) % MOD;
+    const w0 = padded.readUInt32LE(i);
+    const w1 = padded.readUInt32LE(i + 4);
+    let t = mulMod(w0 % MOD, MAGIC) + high;
+    t = (mulMod(k0, t % MOD) + k1) % MOD;
     high = (w1 + t) % MOD;
-    high = (k2 * high + k3) % MOD;
-    low = low + high + t;
+    high = (mulMod(k2, high) + k3) % MOD;
+    low = (low + high + t) % MOD;
   }
   // 5. final mixing.
   high = (high + k1) % MOD;
   low = (low + k3) % MOD;
   // 6. XOR with the *unmasked* MD5 words (Escargot's masked variant is wrong, reference §11.3).
   const out = Buffer.alloc(16);
-  const [h0 = 0n, h1 = 0n, h2 = 0n, h3 = 0n] = h;
-  out.writeUInt32LE(Number(h0 ^ high), 0);
-  out.writeUInt32LE(Number(h1 ^ low), 4);
-  out.writeUInt32LE(Number(h2 ^ high), 8);
-  out.writeUInt32LE(Number(h3 ^ low), 12);
+  out.writeUInt32LE((h0 ^ high) >>> 0, 0);
+  out.writeUInt32LE((h1 ^ low) >>> 0, 4);
+  out.writeUInt32LE((h2 ^ high) >>> 0, 8);
+  out.writeUInt32LE((h3 ^ low) >>> 0, 12);
   return out.toString('hex');
 }
 

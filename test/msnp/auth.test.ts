@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -66,7 +67,41 @@ describe('challenge algorithms', () => {
     }
     expect(seen.size).toBe(24);
   });
+
+  it('equals the step-by-step BigInt version of §11.3 on any challenge, product id and key', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 }), (challenge, id, key) => {
+        expect(msnp11ChallengeResponse(challenge, id, key)).toBe(bigIntMsnp11(challenge, id, key));
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
+
+/** §11.3 with BigInt throughout (products reach 2^62, `low` grows unbounded): the oracle for the Number version. */
+function bigIntMsnp11(challenge: string, productId: string, productKey: string): string {
+  const MOD = 0x7fffffffn;
+  const MAGIC = 0x0e79a9c1n;
+  const md5 = createHash('md5').update(challenge + productKey, 'utf8').digest();
+  const h = [0, 1, 2, 3].map((i) => BigInt(md5.readUInt32LE(i * 4)));
+  const [k0, k1, k2, k3] = h.map((w) => w & MOD) as [bigint, bigint, bigint, bigint];
+  const text = Buffer.from(challenge + productId, 'utf8');
+  const padded = Buffer.concat([text, Buffer.alloc(8 - (text.length % 8), 0x30)]);
+  let high = 0n;
+  let low = 0n;
+  for (let i = 0; i + 8 <= padded.length; i += 8) {
+    let t = ((BigInt(padded.readUInt32LE(i)) * MAGIC) % MOD) + high;
+    t = (k0 * t + k1) % MOD;
+    high = (BigInt(padded.readUInt32LE(i + 4)) + t) % MOD;
+    high = (k2 * high + k3) % MOD;
+    low = low + high + t;
+  }
+  high = (high + k1) % MOD;
+  low = (low + k3) % MOD;
+  const out = Buffer.alloc(16);
+  h.forEach((w, i) => out.writeUInt32LE(Number(w ^ (i % 2 === 0 ? high : low)), i * 4));
+  return out.toString('hex');
+}
 
 describe('verifyChallengeResponse', () => {
   it.each(vectors.challenges)('valid: $algo $product_id on $challenge', (v) => {
