@@ -18,10 +18,11 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { captureChild, countRecords } from './live-tools.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WRITES = Number(process.env.BENCH_WRITES ?? 30000);
@@ -128,19 +129,6 @@ function cpuMs(pid) {
   return (Number(f[11]) + Number(f[12])) * TICK_MS;
 }
 
-/** Packet records in a pcapng file (Enhanced Packet Blocks), ignoring a partial last block. */
-function countRecords(file) {
-  const b = readFileSync(file);
-  let n = 0;
-  for (let off = 0; off + 12 <= b.length; ) {
-    const len = b.readUInt32LE(off + 4);
-    if (len < 12 || off + len > b.length) break;
-    if (b.readUInt32LE(off) === 6) n++;
-    off += len;
-  }
-  return n;
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function startCapture(port, file) {
@@ -161,11 +149,9 @@ function startCapture(port, file) {
 
 /** The capture child of the msnsniff process `pid`. */
 function childOf(pid) {
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    const kids = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-    if (kids !== '') return Number(kids.split(' ')[0]);
-  }
-  throw new Error('no capture child found');
+  const child = captureChild(pid);
+  if (child === null) throw new Error('no capture child found');
+  return child;
 }
 
 async function round(dir, i) {

@@ -3,37 +3,14 @@
 
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { captureChild, countRecords } from '../../scripts/live-tools.mjs';
 import { builtCli, liveCaptureUnavailable, startCli as startCliOnce, type BuiltCli, type CliRun } from './cli-process.js';
 
 const unavailable = liveCaptureUnavailable();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Packet records (EPBs) in a growing pcapng file, ignoring a partial last block. */
-function countRecords(file: string): number {
-  if (!existsSync(file)) return 0;
-  const b = readFileSync(file);
-  let n = 0;
-  for (let off = 0; off + 12 <= b.length; ) {
-    const len = b.readUInt32LE(off + 4);
-    if (len < 12 || off + len > b.length) break;
-    if (b.readUInt32LE(off) === 6) n++;
-    off += len;
-  }
-  return n;
-}
-
-/** The capture child of the msnsniff process `pid`, or null once it is gone. */
-function captureChild(pid: number): number | null {
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    const kids = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-    if (kids !== '') return Number(kids.split(' ')[0]);
-  }
-  return null;
-}
 
 function alive(pid: number): boolean {
   try {
