@@ -45,6 +45,46 @@ interface Undecided {
    * bytes may still be an opening line): an MSNP client speaks first, so only its first bytes decide.
    */
   client: string | null;
+  /** Capture time of a FIN or RST seen before the first bytes; null while none was. */
+  endedAt: number | null;
+}
+
+/**
+ * Undecided connections in the order something happened to them (opened, ended), oldest first. An array
+ * with a moving head rather than a Map's own order: finding the first live entry of a Map that has seen
+ * many deletions walks over all of them (a 200 000-SYN port scan took 1.2 s in that). Entries of
+ * connections forgotten since are skipped; stale ones are dropped when they make up most of the array.
+ */
+class UndecidedQueue {
+  private items: Array<{ key: string; u: Undecided }> = [];
+  private head = 0;
+
+  push(key: string, u: Undecided, live: ReadonlyMap<string, Undecided>): void {
+    if (this.items.length - this.head > 2 * live.size + 1024) {
+      this.items = this.items.slice(this.head).filter((e) => live.get(e.key) === e.u);
+      this.head = 0;
+    }
+    this.items.push({ key, u });
+  }
+
+  /** The oldest entry still live (not taken off), or null. */
+  peek(live: ReadonlyMap<string, Undecided>): { key: string; u: Undecided } | null {
+    while (this.head < this.items.length) {
+      const e = this.items[this.head] as { key: string; u: Undecided };
+      if (live.get(e.key) === e.u) return e;
+      this.shift();
+    }
+    return null;
+  }
+
+  /** Takes the oldest entry off. */
+  shift(): void {
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
 }
 
 /** Data segments and bytes one undecided connection may hold before it is given up as not MSNP. */
@@ -83,8 +123,11 @@ export class FlowSelector {
    */
   private readonly rejected = new Map<string, number>();
   private readonly undecided = new Map<string, Undecided>();
-  /** Undecided connections that saw a FIN or RST, with its capture time, oldest first. */
-  private readonly ended = new Map<string, number>();
+  /** Undecided connections in the order they were opened (for eviction). */
+  private readonly opened = new UndecidedQueue();
+  /** Undecided connections that saw a FIN or RST, in that order (forgotten a grace later). */
+  private readonly ended = new UndecidedQueue();
+  private endedCount = 0;
   private heldTotal = 0;
   private readonly maxUndecided: number;
   /** Segments to replay before the current one after a detection. */
@@ -110,7 +153,7 @@ export class FlowSelector {
     if (this.isServerPort(seg.srcPort) || this.isServerPort(seg.dstPort)) return 'follow';
     if (this.endpoints.size > 0 && (this.endpoints.has(`${seg.dstAddr}|${seg.dstPort}`) || this.endpoints.has(`${seg.srcAddr}|${seg.srcPort}`))) return 'follow';
     if (!this.opts.detect) return 'skip';
-    if (this.ended.size > 0) this.expireEnded(seg.tsMicros);
+    if (this.endedCount > 0) this.expireEnded(seg.tsMicros);
     const key = flowKey(seg);
     if (this.detected.has(key)) return 'follow';
     if (seg.payload.length === 0) {
@@ -172,27 +215,27 @@ export class FlowSelector {
   /** A new undecided connection; the oldest is forgotten beyond the bound. */
   private open(key: string): Undecided {
     if (this.undecided.size >= this.maxUndecided) {
-      const oldest = this.undecided.entries().next().value;
-      if (oldest !== undefined) this.forget(oldest[0], oldest[1]);
+      const oldest = this.opened.peek(this.undecided);
+      if (oldest !== null) this.forget(oldest.key, oldest.u);
     }
-    const u: Undecided = { handshake: [], held: [], heldBytes: 0, starts: new Map(), client: null };
+    const u: Undecided = { handshake: [], held: [], heldBytes: 0, starts: new Map(), client: null, endedAt: null };
     this.undecided.set(key, u);
+    this.opened.push(key, u, this.undecided);
     return u;
   }
 
   private forget(key: string, u: Undecided): void {
     this.heldTotal -= u.heldBytes;
     this.undecided.delete(key);
-    this.ended.delete(key);
+    if (u.endedAt !== null) this.endedCount--;
   }
 
   /** Forgets the undecided connections whose FIN or RST is more than the grace old (capture time). */
   private expireEnded(nowMicros: number): void {
-    for (const [key, at] of this.ended) {
-      if (nowMicros - at < ENDED_GRACE_MICROS) return;
-      const u = this.undecided.get(key);
-      if (u !== undefined) this.forget(key, u);
-      else this.ended.delete(key);
+    for (let e = this.ended.peek(this.undecided); e !== null; e = this.ended.peek(this.undecided)) {
+      if (nowMicros - (e.u.endedAt as number) < ENDED_GRACE_MICROS) return;
+      this.ended.shift();
+      this.forget(e.key, e.u);
     }
   }
 
@@ -203,8 +246,17 @@ export class FlowSelector {
       // The first bytes may still come, reordered behind it (the reassembler waits for them after an RST
       // too): the judgement stays open, and the segment is replayed with the handshake if they are MSNP.
       if (known === undefined) return;
+      // A SYN refused or never answered, with nothing held: no bytes can be missing (a port scan).
+      if (known.held.length === 0 && known.starts.size < 2) {
+        this.forget(key, known);
+        return;
+      }
       if (known.handshake.length < MAX_CONTROL_SEGMENTS) known.handshake.push(Object.assign({}, seg, { payload: EMPTY }));
-      if (!this.ended.has(key)) this.ended.set(key, seg.tsMicros);
+      if (known.endedAt === null) {
+        known.endedAt = seg.tsMicros;
+        this.endedCount++;
+        this.ended.push(key, known, this.undecided);
+      }
       return;
     }
     const sender = `${seg.srcAddr}|${seg.srcPort}`;
@@ -215,7 +267,7 @@ export class FlowSelector {
       if (rejectedIsn !== undefined) {
         if (rejectedIsn === seg.seq) return; // a retransmitted SYN of the connection already judged
         this.rejected.delete(key); // a new connection on the tuple: judged afresh
-      } else if (known !== undefined && (this.ended.has(key) ? known.starts.get(sender) !== start : (known.starts.get(sender) ?? start) !== start)) {
+      } else if (known !== undefined && (known.endedAt !== null ? known.starts.get(sender) !== start : (known.starts.get(sender) ?? start) !== start)) {
         // A new connection on the tuple (a repeated SYN keeps what is held; after a FIN or RST, only a
         // SYN known to be this connection's does).
         this.forget(key, known);
