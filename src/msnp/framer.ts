@@ -120,10 +120,7 @@ export class DirectionFramer {
         continue;
       }
       if (this.mode === Mode.SkipBody) {
-        const n = Math.min(this.bodyToSkip, end - pos);
-        this.bodyToSkip -= n;
-        pos += n;
-        if (this.bodyToSkip === 0) this.mode = Mode.Line;
+        pos += this.passOverBody(end - pos);
         continue;
       }
       const lf = bytes.indexOf(LF, pos);
@@ -171,10 +168,7 @@ export class DirectionFramer {
   /** A hole of `bytes` never-seen bytes in the stream (capture loss) at this point. */
   gap(bytes: number, packet: number): void {
     if (this.mode === Mode.SkipBody) {
-      const inBody = Math.min(this.bodyToSkip, bytes);
-      this.bodyToSkip -= inBody;
-      if (this.bodyToSkip === 0) this.mode = Mode.Line;
-      if (bytes === inBody) return;
+      if (this.passOverBody(bytes) === bytes) return;
     } else if (this.mode === Mode.Payload && this.pending !== null) {
       const p = this.pending;
       const room = p.length - p.filled;
@@ -382,6 +376,14 @@ export class DirectionFramer {
     this.finishPayload(packet, tsMicros, true);
     this.bodyToSkip = rest;
     this.mode = Mode.SkipBody;
+  }
+
+  /** Passes over up to `n` bytes of the body being skipped (back at a command boundary after it); how many it took. */
+  private passOverBody(n: number): number {
+    const take = Math.min(this.bodyToSkip, n);
+    this.bodyToSkip -= take;
+    if (this.bodyToSkip === 0) this.mode = Mode.Line;
+    return take;
   }
 
   private finishPayload(packet: number, tsMicros: number, truncated: boolean): void {

@@ -4,6 +4,7 @@
 
 import type { TcpSegment } from '../decode/segment.js';
 import { TcpFlag } from '../decode/segment.js';
+import { FifoMap } from '../fifo-map.js';
 import { looksLikeGatewayRequest } from '../msnp/gateway.js';
 import { seqAdd, seqDiff } from '../tcp/seq.js';
 import { latin1Text } from '../text.js';
@@ -45,47 +46,6 @@ interface Undecided {
    * bytes may still be an opening line): an MSNP client speaks first, so only its first bytes decide.
    */
   client: string | null;
-  /** Capture time of a FIN or RST seen before the first bytes; null while none was. */
-  endedAt: number | null;
-}
-
-/**
- * Undecided connections in the order something happened to them (opened, ended), oldest first. An array
- * with a moving head rather than a Map's own order: finding the first live entry of a Map that has seen
- * many deletions walks over all of them (about a sixth of the run on a synthetic 200 000-connection port
- * scan). Entries of connections forgotten since are skipped; stale ones are dropped when they make up most
- * of the array.
- */
-class UndecidedQueue {
-  private items: Array<{ key: string; u: Undecided }> = [];
-  private head = 0;
-
-  push(key: string, u: Undecided, live: ReadonlyMap<string, Undecided>): void {
-    if (this.items.length - this.head > 2 * live.size + 1024) {
-      this.items = this.items.slice(this.head).filter((e) => live.get(e.key) === e.u);
-      this.head = 0;
-    }
-    this.items.push({ key, u });
-  }
-
-  /** The oldest entry still live (not taken off), or null. */
-  peek(live: ReadonlyMap<string, Undecided>): { key: string; u: Undecided } | null {
-    while (this.head < this.items.length) {
-      const e = this.items[this.head] as { key: string; u: Undecided };
-      if (live.get(e.key) === e.u) return e;
-      this.shift();
-    }
-    return null;
-  }
-
-  /** Takes the oldest entry off. */
-  shift(): void {
-    this.head++;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-  }
 }
 
 /** Data segments and bytes one undecided connection may hold before it is given up as not MSNP. */
@@ -112,23 +72,21 @@ const enum Verdict {
 export class FlowSelector {
   private readonly ports: Set<number>;
   /** Announced `addr:port` endpoints (IP literals). */
-  private readonly endpoints = new Set<string>();
+  private readonly endpoints = new FifoMap<true>();
   /** Ports announced with a host name we cannot resolve: any address on that port. */
   private readonly announcedPorts = new Set<number>();
   /** Connections recognised by content (keyed both ways). */
-  private readonly detected = new Set<string>();
+  private readonly detected = new FifoMap<true>();
   /**
    * Connections whose first data was not an MSNP opening, with their client's ISN (-1 if no SYN was
    * seen): later segments are not looked at, so an HTTP body or a file that happens to hold `VER 1 MSNP8`
    * mid-stream is not mistaken for MSNP. Only a SYN with another ISN (a new connection) clears one.
    */
-  private readonly rejected = new Map<string, number>();
-  private readonly undecided = new Map<string, Undecided>();
-  /** Undecided connections in the order they were opened (for eviction). */
-  private readonly opened = new UndecidedQueue();
-  /** Undecided connections that saw a FIN or RST, in that order (forgotten a grace later). */
-  private readonly ended = new UndecidedQueue();
-  private endedCount = 0;
+  private readonly rejected = new FifoMap<number>();
+  /** Connections not judged yet, oldest first (the first given up at the bound). */
+  private readonly undecided = new FifoMap<Undecided>();
+  /** Undecided connections that saw a FIN or RST before their first bytes, with its capture time. */
+  private readonly ended = new FifoMap<number>();
   private heldTotal = 0;
   private readonly maxUndecided: number;
   /** Segments to replay before the current one after a detection. */
@@ -146,7 +104,7 @@ export class FlowSelector {
 
   /** A switchboard address announced on an NS connection: follow connections to it. */
   expect(host: string, port: number): void {
-    if (/^[0-9.]+$/.test(host) || host.includes(':')) addBounded(this.endpoints, `${host}|${port}`);
+    if (/^[0-9.]+$/.test(host) || host.includes(':')) addBounded(this.endpoints, `${host}|${port}`, true);
     else this.announcedPorts.add(port);
   }
 
@@ -154,7 +112,7 @@ export class FlowSelector {
     if (this.isServerPort(seg.srcPort) || this.isServerPort(seg.dstPort)) return 'follow';
     if (this.endpoints.size > 0 && (this.endpoints.has(`${seg.dstAddr}|${seg.dstPort}`) || this.endpoints.has(`${seg.srcAddr}|${seg.srcPort}`))) return 'follow';
     if (!this.opts.detect) return 'skip';
-    if (this.endedCount > 0) this.expireEnded(seg.tsMicros);
+    if (this.ended.size > 0) this.expireEnded(seg.tsMicros);
     const key = flowKey(seg);
     if (this.detected.has(key)) return 'follow';
     if (seg.payload.length === 0) {
@@ -173,7 +131,7 @@ export class FlowSelector {
     // With the client known, only its bytes can rule a connection out: the server's may come first.
     if (verdict === Verdict.NotMsnp && u !== undefined && u.client !== null && u.client !== sender) verdict = Verdict.Wait;
     if (verdict === Verdict.Opening) {
-      addBounded(this.detected, key);
+      addBounded(this.detected, key, true);
       this.replay = u === undefined ? [] : [...u.handshake, ...u.held];
       if (u !== undefined) this.forget(key, u);
       return 'detected';
@@ -216,27 +174,25 @@ export class FlowSelector {
   /** A new undecided connection; the oldest is forgotten beyond the bound. */
   private open(key: string): Undecided {
     if (this.undecided.size >= this.maxUndecided) {
-      const oldest = this.opened.peek(this.undecided);
-      if (oldest !== null) this.forget(oldest.key, oldest.u);
+      const oldest = this.undecided.oldestKey();
+      if (oldest !== undefined) this.forget(oldest, this.undecided.get(oldest) as Undecided);
     }
-    const u: Undecided = { handshake: [], held: [], heldBytes: 0, starts: new Map(), client: null, endedAt: null };
+    const u: Undecided = { handshake: [], held: [], heldBytes: 0, starts: new Map(), client: null };
     this.undecided.set(key, u);
-    this.opened.push(key, u, this.undecided);
     return u;
   }
 
   private forget(key: string, u: Undecided): void {
     this.heldTotal -= u.heldBytes;
     this.undecided.delete(key);
-    if (u.endedAt !== null) this.endedCount--;
+    this.ended.delete(key);
   }
 
   /** Forgets the undecided connections whose FIN or RST is more than the grace old (capture time). */
   private expireEnded(nowMicros: number): void {
-    for (let e = this.ended.peek(this.undecided); e !== null; e = this.ended.peek(this.undecided)) {
-      if (nowMicros - (e.u.endedAt as number) < ENDED_GRACE_MICROS) return;
-      this.ended.shift();
-      this.forget(e.key, e.u);
+    for (let key = this.ended.oldestKey(); key !== undefined; key = this.ended.oldestKey()) {
+      if (nowMicros - (this.ended.get(key) as number) < ENDED_GRACE_MICROS) return;
+      this.forget(key, this.undecided.get(key) as Undecided);
     }
   }
 
@@ -252,12 +208,8 @@ export class FlowSelector {
         this.forget(key, known);
         return;
       }
-      if (known.handshake.length < MAX_CONTROL_SEGMENTS) known.handshake.push(Object.assign({}, seg, { payload: EMPTY }));
-      if (known.endedAt === null) {
-        known.endedAt = seg.tsMicros;
-        this.endedCount++;
-        this.ended.push(key, known, this.undecided);
-      }
+      if (known.handshake.length < MAX_CONTROL_SEGMENTS) known.handshake.push(withoutPayload(seg));
+      if (!this.ended.has(key)) this.ended.set(key, seg.tsMicros);
       return;
     }
     const sender = `${seg.srcAddr}|${seg.srcPort}`;
@@ -268,7 +220,7 @@ export class FlowSelector {
       if (rejectedIsn !== undefined) {
         if (rejectedIsn === seg.seq) return; // a retransmitted SYN of the connection already judged
         this.rejected.delete(key); // a new connection on the tuple: judged afresh
-      } else if (known !== undefined && (known.endedAt !== null ? known.starts.get(sender) !== start : (known.starts.get(sender) ?? start) !== start)) {
+      } else if (known !== undefined && (this.ended.has(key) ? known.starts.get(sender) !== start : (known.starts.get(sender) ?? start) !== start)) {
         // A new connection on the tuple (a repeated SYN keeps what is held; after a FIN or RST, only a
         // SYN known to be this connection's does).
         this.forget(key, known);
@@ -285,9 +237,8 @@ export class FlowSelector {
       u.client ??= receiver;
       if (!u.starts.has(receiver)) u.starts.set(receiver, seg.ack);
     }
-    // A SYN and its SYN-ACK are all a replay needs. Kept without the payload view: even an empty view
-    // would keep a whole capture read block alive.
-    if (u.handshake.length < 4) u.handshake.push(Object.assign({}, seg, { payload: EMPTY }));
+    // A SYN and its SYN-ACK are all a replay needs.
+    if (u.handshake.length < 4) u.handshake.push(withoutPayload(seg));
   }
 }
 
@@ -328,18 +279,20 @@ function streamHead(held: readonly TcpSegment[], current: TcpSegment, sender: st
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** A control segment kept for replay without its payload view: even an empty view keeps a whole capture read block alive. */
+function withoutPayload(seg: TcpSegment): TcpSegment {
+  return Object.assign({}, seg, { payload: EMPTY });
+}
 /** Announced endpoints, detected and rejected connections remembered; the oldest are forgotten beyond this. */
 const MAX_FOLLOWED = 65536;
 
-function addBounded(set: Set<string>, key: string): void;
-function addBounded(map: Map<string, number>, key: string, value: number): void;
-function addBounded(store: Set<string> | Map<string, number>, key: string, value = 0): void {
+function addBounded<V>(store: FifoMap<V>, key: string, value: V): void {
   if (store.size >= MAX_FOLLOWED && !store.has(key)) {
-    const oldest = store.keys().next().value;
+    const oldest = store.oldestKey();
     if (oldest !== undefined) store.delete(oldest);
   }
-  if (store instanceof Map) store.set(key, value);
-  else store.add(key);
+  store.set(key, value);
 }
 
 function flowKey(seg: TcpSegment): string {

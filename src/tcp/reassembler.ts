@@ -246,6 +246,11 @@ class Flow implements ActivityNode {
   }
 }
 
+/** Stream offset `at` is near the bytes of `h` (the same connection's, not a new one's on the 4-tuple). */
+function nearBytes(h: Half, at: number): boolean {
+  return at > -NEAR_WINDOW && at < h.next + NEAR_WINDOW;
+}
+
 /** Both directions have ended: at their FIN, or where an RST said they ended. */
 function ended(flow: Flow): boolean {
   return flow.c2s.finished && flow.s2c.finished;
@@ -617,7 +622,7 @@ export class Reassembler {
     const at = seqToOffset(seg.seq, h.base, h.next);
     // An idle connection may simply go on talking: only its retransmissions are leftovers.
     if (flow.closed === 'idle') return at + seg.payload.length <= h.next;
-    return at > -NEAR_WINDOW && at < h.next + NEAR_WINDOW;
+    return nearBytes(h, at);
   }
 
   /**
@@ -698,8 +703,7 @@ export class Reassembler {
   private farFromReset(flow: Flow, seg: TcpSegment): boolean {
     const h = fromClient(flow, seg) ? flow.c2s : flow.s2c;
     if (!h.started) return false;
-    const at = seqToOffset(seg.seq, h.base, h.next);
-    return !(at > -NEAR_WINDOW && at < h.next + NEAR_WINDOW);
+    return !nearBytes(h, seqToOffset(seg.seq, h.base, h.next));
   }
 
   private isNewConnection(flow: Flow, seg: TcpSegment): boolean {
